@@ -1,0 +1,1 @@
+"""Benchmarks for numbad (run as ``python -m benchmarks.<name>``)."""

@@ -1,0 +1,259 @@
+"""What the transforms need to know about a typed function.
+
+Control flow (blocks, predecessors, which blocks sit in loops), the constant
+value behind folded variables (globals, modules, functions), activity (which
+variables carry a derivative) and, per block, which primal values the reverse
+sweep needs and how it gets them back (recomputed in the block, or taped).
+"""
+from numba.core import ir as core_ir
+from numba.core import types
+from numba.core.analysis import compute_cfg_from_blocks
+
+from .errors import not_differentiable
+from .rules import PURE_CALLS, rule_for
+
+# numba-cuda carries its own copy of the IR classes: match by class name.
+
+
+def kind(node):
+    return type(node).__name__
+
+
+class FunctionInfo:
+    """Definitions, control flow and constants of one typed function."""
+
+    def __init__(self, tir):
+        self.tir = tir
+        self.func_ir = tir.func_ir
+        self.typemap = tir.typemap
+        self.calltypes = tir.calltypes
+        self.blocks = self.func_ir.blocks
+        self.labels = sorted(self.blocks)
+        self.entry = min(self.labels)
+        self.defs = {}          # var name -> (label, stmt)
+        for label in self.labels:
+            for stmt in self.blocks[label].body:
+                if kind(stmt) == "Assign":
+                    self.defs[stmt.target.name] = (label, stmt)
+        cfg = compute_cfg_from_blocks(self.blocks)
+        self.preds = {b: [] for b in self.labels}
+        self.succs = {b: [] for b in self.labels}
+        for b in self.labels:
+            for s in self.blocks[b].terminator.get_targets():
+                if s not in self.succs[b]:
+                    self.succs[b].append(s)
+                    self.preds[s].append(b)
+        self.in_loop = set()
+        for loop in cfg.loops().values():
+            self.in_loop |= set(loop.body)
+        self.arg_vars = {}      # arg index -> var name
+        for stmt in self.blocks[self.entry].body:
+            if kind(stmt) == "Assign" and kind(stmt.value) == "Arg":
+                self.arg_vars[stmt.value.index] = stmt.target.name
+
+    def type_of(self, name):
+        return self.typemap[name]
+
+    def constant(self, name):
+        """(True, value) when variable ``name`` always holds one known object."""
+        d = self.defs.get(name)
+        if d is None:
+            return False, None
+        value = d[1].value
+        k = kind(value)
+        if k in ("Global", "FreeVar", "Const"):
+            return True, value.value
+        if k == "Var":
+            return self.constant(value.name)
+        if k == "Expr" and value.op == "getattr":
+            ok, base = self.constant(value.value.name)
+            if ok and (kind(base) == "module" or isinstance(base, type)):
+                return True, getattr(base, value.attr)
+        return False, None
+
+    def callee(self, expr):
+        """The Python object that a ``call`` expression calls."""
+        ok, fn = self.constant(expr.func.name)
+        if not ok:
+            raise not_differentiable("a call to a function that is not a known global "
+                                     "(closures and function values are not supported)",
+                                     expr.loc)
+        return fn
+
+
+# ---------------------------------------------------------------- types
+
+def is_float(t):
+    return isinstance(t, types.Float)
+
+
+def float_leaves(t):
+    """Indices of the float elements of a flat tuple; [None] for a float; [] else."""
+    if is_float(t):
+        return [None]
+    if isinstance(t, types.BaseTuple):
+        out = []
+        for i, e in enumerate(t.types):
+            if is_float(e):
+                out.append(i)
+            elif isinstance(e, (types.BaseTuple, types.Array)) and _has_float(e):
+                return None     # nested containers of floats: not supported yet
+        return out
+    return []
+
+
+def _has_float(t):
+    if isinstance(t, types.BaseTuple):
+        return any(_has_float(e) for e in t.types)
+    return is_float(t) or (isinstance(t, types.Array) and is_float(t.dtype))
+
+
+def is_dispatcher(fn):
+    return hasattr(fn, "py_func") and hasattr(fn, "get_call_template")
+
+
+# ---------------------------------------------------------------- statements
+
+def stmt_deps(info, stmt):
+    """The operands a derivative can flow through, for an Assign ``stmt``.
+
+    Returns a list of variable names; an Assign whose value numbad does not
+    know how to differentiate returns None (an error only if it turns out active).
+    """
+    value = stmt.value
+    k = kind(value)
+    if k == "Var":
+        return [value.name]
+    if k in ("Arg", "Const", "Global", "FreeVar"):
+        return []
+    if k != "Expr":
+        return None
+    op = value.op
+    if op in ("binop", "inplace_binop"):
+        rule = rule_for(value.fn if op == "binop" else value.immutable_fn)
+        if rule is None:
+            return [] if _returns_nonfloat(info, stmt) else None
+        return [v.name for v, p in zip((value.lhs, value.rhs), rule.partials) if p]
+    if op == "unary":
+        rule = rule_for(value.fn)
+        if rule is None:
+            return [] if _returns_nonfloat(info, stmt) else None
+        return [value.value.name]
+    if op in ("cast", "exhaust_iter"):
+        return [value.value.name]
+    if op == "build_tuple":
+        return [v.name for v in value.items]
+    if op in ("static_getitem", "getitem", "typed_getitem"):
+        if isinstance(info.type_of(value.value.name), types.BaseTuple):
+            return [value.value.name]
+        return None
+    if op == "phi":
+        return [v.name for v in value.incoming_values if kind(v) == "Var"]
+    if op == "call":
+        fn = info.callee(value)
+        if is_dispatcher(fn):
+            return [a.name for a in value.args]
+        rule = rule_for(fn)
+        if rule is None:
+            return None
+        if len(rule.partials) != len(value.args) or value.kws:
+            return None
+        return [a.name for a, p in zip(value.args, rule.partials) if p]
+    return None
+
+
+def _returns_nonfloat(info, stmt):
+    return not float_leaves(info.type_of(stmt.target.name))
+
+
+def is_recomputable(info, stmt):
+    """Whether the reverse sweep may simply run ``stmt`` again (pure and cheap)."""
+    value = stmt.value
+    k = kind(value)
+    if k in ("Var", "Const", "Global", "FreeVar"):
+        return k != "Var" or not _is_iter(info.type_of(value.name))
+    if k != "Expr":
+        return False
+    if value.op in ("binop", "inplace_binop", "unary"):
+        return all(isinstance(info.type_of(v.name), (types.Number, types.Boolean))
+                   for v in value.list_vars())
+    if value.op in ("cast", "build_tuple"):
+        return True
+    if value.op in ("static_getitem", "exhaust_iter", "getitem", "typed_getitem"):
+        return isinstance(info.type_of(value.value.name), types.BaseTuple)
+    if value.op == "call":
+        ok, fn = info.constant(value.func.name)
+        return ok and not is_dispatcher(fn) and (rule_for(fn) is not None or fn in PURE_CALLS)
+    if value.op == "getattr":
+        return info.constant(stmt.target.name)[0]
+    return False
+
+
+def _is_iter(t):
+    return isinstance(t, (types.RangeIteratorType, types.RangeType, types.Pair))
+
+
+# ---------------------------------------------------------------- activity
+
+class Activity:
+    """Which variables carry a derivative: varied by the inputs and useful to the output."""
+
+    def __init__(self, info, wrt, output_vars):
+        self.info = info
+        assigns = [(label, stmt) for label in info.labels
+                   for stmt in info.blocks[label].body if kind(stmt) == "Assign"]
+        deps = {stmt.target.name: stmt_deps(info, stmt) for _, stmt in assigns}
+        floaty = {name: bool(float_leaves(t)) or float_leaves(t) is None
+                  for name, t in info.typemap.items()}
+
+        varied = {info.arg_vars[i] for i in wrt if i in info.arg_vars}
+        changed = True
+        while changed:
+            changed = False
+            for _, stmt in assigns:
+                name = stmt.target.name
+                if name in varied or not floaty.get(name):
+                    continue
+                d = deps[name]
+                operands = d if d is not None else [v.name for v in stmt.value.list_vars()]
+                if any(o in varied for o in operands):
+                    varied.add(name)
+                    changed = True
+
+        useful = set(output_vars)
+        work = list(useful)
+        while work:
+            name = work.pop()
+            for o in deps.get(name) or []:
+                if o not in useful:
+                    useful.add(o)
+                    work.append(o)
+
+        self.active = {n for n in varied & useful if floaty.get(n)}
+        for label, stmt in assigns:
+            name = stmt.target.name
+            if name in self.active:
+                if deps[name] is None:
+                    raise not_differentiable(_describe(info, stmt), stmt.loc)
+                if float_leaves(info.type_of(name)) is None:
+                    raise not_differentiable("a nested tuple or container of floats",
+                                             stmt.loc)
+
+    def __contains__(self, name):
+        return name in self.active
+
+
+def _describe(info, stmt):
+    value = stmt.value
+    if kind(value) == "Expr" and value.op == "call":
+        ok, fn = info.constant(value.func.name)
+        name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
+        mod = getattr(fn, "__module__", None)
+        return "a call to %s%s (no derivative rule)" % (mod + "." if mod else "", name)
+    if kind(value) == "Expr":
+        if value.op in ("binop", "inplace_binop", "unary"):
+            return "the operator %r on %s" % (
+                getattr(value.fn, "__name__", value.fn),
+                ", ".join(str(info.type_of(v.name)) for v in value.list_vars()))
+        return "the expression %r (%s)" % (value.op, value)
+    return "the statement %s" % stmt

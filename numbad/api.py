@@ -1,0 +1,152 @@
+"""The public functions: grad, value_and_grad, vjp, grad_jit (see DESIGN.md)."""
+import functools
+
+import numba
+import numpy as np
+from numba.core import types
+
+from . import frontend
+from .derivatives import _def_loc, vjp_of
+from .errors import NotDifferentiableError, not_differentiable
+
+CHECKPOINT_SCHEMES = ("auto", "none", "binomial", "online")
+
+
+def _argnums_tuple(argnums):
+    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+
+def _types_of(args):
+    return tuple(numba.typeof(a) for a in args)
+
+
+def _check_wrt(f, arg_types, wrt):
+    for i in wrt:
+        if i >= len(arg_types) or i < -len(arg_types):
+            raise TypeError("argnums %d is out of range for %d arguments" % (i, len(arg_types)))
+        t = arg_types[i]
+        if not isinstance(t, types.Float):
+            raise TypeError("argnums %d points at an argument of type %s; numbad "
+                            "differentiates float arguments only" % (i, t))
+
+
+def _cast_like(value, arg_type):
+    if isinstance(arg_type, types.Float) and arg_type.bitwidth == 32:
+        return np.float32(value)
+    return value
+
+
+class _Transformed:
+    """Shared machinery of grad / value_and_grad: types, cache lookups, options."""
+
+    def __init__(self, f, argnums, checkpoint, memory_budget):
+        if checkpoint not in CHECKPOINT_SCHEMES:
+            raise ValueError("checkpoint must be one of %s" % (CHECKPOINT_SCHEMES,))
+        self.f = f
+        self.argnums = argnums
+        self.wrt = tuple(sorted(set(_argnums_tuple(argnums))))
+        self.checkpoint = checkpoint
+        self.memory_budget = memory_budget
+        self.stats = {}
+        functools.update_wrapper(self, frontend.python_function(f), updated=())
+
+    def compiled(self, args):
+        arg_types = _types_of(args)
+        wrt = tuple(i % len(arg_types) for i in self.wrt)
+        _check_wrt(self.f, arg_types, wrt)
+        vjp = vjp_of(self.f, arg_types, wrt)
+        if not isinstance(vjp.return_type, types.Float):
+            raise not_differentiable(
+                "the gradient of a function returning %s (grad needs a float scalar "
+                "result; use numbad.vjp)" % vjp.return_type,
+                _def_loc(frontend.python_function(self.f)))
+        return vjp, arg_types, wrt
+
+    def value_and_grad(self, *args):
+        vjp, arg_types, wrt = self.compiled(args)
+        value, bars = vjp.dispatcher(*args, 1.0)
+        by_index = dict(zip(wrt, bars))
+        grads = tuple(_cast_like(by_index[i % len(args)], arg_types[i % len(args)])
+                      for i in _argnums_tuple(self.argnums))
+        return value, grads[0] if isinstance(self.argnums, int) else grads
+
+    def source(self, *args):
+        """The generated derivative code for these argument types."""
+        return self.compiled(args)[0].source
+
+
+class Grad(_Transformed):
+    """``grad(f)``: call it to get the gradient."""
+
+    def __call__(self, *args):
+        return self.value_and_grad(*args)[1]
+
+
+class ValueAndGrad(_Transformed):
+    """``value_and_grad(f)``: call it to get ``(value, gradient)``."""
+
+    def __call__(self, *args):
+        return self.value_and_grad(*args)
+
+
+def grad(f, argnums=0, *, checkpoint="auto", memory_budget=None):
+    """Gradient of scalar-valued ``f`` w.r.t. ``args[argnums]`` (an int or a tuple of ints)."""
+    return Grad(f, argnums, checkpoint, memory_budget)
+
+
+def value_and_grad(f, argnums=0, **opts):
+    """Like ``grad``, but the returned function gives ``(f(*args), gradient)``."""
+    return ValueAndGrad(f, argnums, **opts)
+
+
+def vjp(f, *primals):
+    """``(f(*primals), f_vjp)``; ``f_vjp(out_bar)`` gives one cotangent per primal.
+
+    Cotangents of non-float primals (ints, booleans) are None.
+    """
+    arg_types = _types_of(primals)
+    wrt = tuple(i for i, t in enumerate(arg_types) if isinstance(t, types.Float))
+    compiled = vjp_of(f, arg_types, wrt)
+    out = _primal_dispatcher(f)(*primals)
+
+    def f_vjp(out_bar):
+        _, bars = compiled.dispatcher(*primals, out_bar)
+        by_index = dict(zip(wrt, bars))
+        return tuple(_cast_like(by_index[i], t) if i in by_index else None
+                     for i, t in enumerate(arg_types))
+    return out, f_vjp
+
+
+@functools.lru_cache(maxsize=None)
+def _primal_dispatcher(f):
+    return f if isinstance(f, numba.core.dispatcher.Dispatcher) else numba.njit(f)
+
+
+class GradJit(Grad):
+    """``@numbad.grad_jit``: calling it gives the gradient, compiled per signature."""
+
+    def __init__(self, f, argnums=0, checkpoint="auto", memory_budget=None):
+        super().__init__(f, argnums, checkpoint, memory_budget)
+        self.primal = _primal_dispatcher(f)
+        self._signatures = []
+
+    def compiled(self, args):
+        out = super().compiled(args)
+        if out[1] not in self._signatures:
+            self._signatures.append(out[1])
+        return out
+
+    @property
+    def signatures(self):
+        """The argument-type signatures compiled so far, one entry each."""
+        return list(self._signatures)
+
+
+def grad_jit(f=None, *, argnums=0, checkpoint="auto", memory_budget=None):
+    """Decorator: ``@grad_jit`` or ``@grad_jit(argnums=..., ...)``."""
+    if f is None:
+        return lambda g: GradJit(g, argnums, checkpoint, memory_budget)
+    return GradJit(f, argnums, checkpoint, memory_budget)
+
+
+__all__ = ["grad", "value_and_grad", "vjp", "grad_jit", "NotDifferentiableError"]

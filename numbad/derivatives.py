@@ -1,0 +1,77 @@
+"""Compiled derivatives, built on demand and cached per (function, argument types, wrt)."""
+import threading
+from dataclasses import dataclass
+
+from numba.core import types
+
+from . import codegen, frontend
+from .errors import not_differentiable
+from .reverse import ReverseTransform
+
+_cache = {}
+_building = []          # functions whose derivative is being built (recursion check)
+_lock = threading.RLock()
+
+
+@dataclass
+class CompiledVJP:
+    """A VJP function ``(*args, out_bar) -> (value, (cotangent of each wrt arg,))``."""
+
+    dispatcher: object
+    source: str
+    return_type: object
+
+
+def vjp_of(f, arg_types, wrt):
+    """The compiled VJP of ``f`` for Numba types ``arg_types``, w.r.t. arg indices ``wrt``."""
+    func = frontend.python_function(f)
+    key = (func, tuple(arg_types), tuple(wrt))
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            return hit
+        if func in _building:
+            raise not_differentiable("recursion (%s calls itself, directly or not)"
+                                     % func.__name__, _def_loc(func))
+        _building.append(func)
+        try:
+            compiled = _build(func, arg_types, wrt)
+        finally:
+            _building.remove(func)
+        _cache[key] = compiled
+        return compiled
+
+
+def _build(func, arg_types, wrt):
+    tir = frontend.typed_ir(func, arg_types)
+    if tir.func_ir.is_generator:
+        raise not_differentiable("a generator function (%s)" % func.__name__, tir.func_ir.loc)
+    _check_outputs(tir)
+    name = "vjp_" + func.__name__
+    transform = ReverseTransform(tir, wrt, name, lambda fn, at, w: vjp_of(fn, at, w).dispatcher)
+    source = transform.source()
+    return CompiledVJP(codegen.compile_source(source, name, transform.ns), source,
+                       tir.return_type)
+
+
+def _check_outputs(tir):
+    rt = tir.return_type
+    ok = isinstance(rt, (types.Float, types.Integer, types.Boolean, types.NoneType)) or (
+        isinstance(rt, types.BaseTuple) and all(
+            isinstance(t, (types.Float, types.Integer, types.Boolean)) for t in rt.types))
+    if not ok:
+        raise not_differentiable("a function returning %s (numbad supports float scalars "
+                                 "and flat tuples of them)" % rt, tir.func_ir.loc)
+
+
+class _Loc:
+    def __init__(self, filename, line):
+        self.filename, self.line = filename, line
+
+    def strformat(self):
+        return ""
+
+
+def _def_loc(func):
+    code = func.__code__
+    return _Loc(code.co_filename, code.co_firstlineno)

@@ -1,0 +1,259 @@
+"""Render typed-IR statements as readable Python source (the primal part of generated code).
+
+Variables become identifiers (``s.3`` -> ``s_3``); constants, modules and
+functions are folded into the expressions that use them (``math.sin(x)``);
+``for ... in range(...)`` iterators become explicit counters, because
+generated code cannot hold Numba's iterator objects across a ``goto``.
+"""
+import builtins
+import keyword
+import math
+import operator
+import re
+
+import numba
+import numpy as np
+from numba.core import types
+
+from .analysis import is_dispatcher, kind
+from .errors import not_differentiable
+
+BINOPS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
+          operator.floordiv: "//", operator.mod: "%", operator.pow: "**",
+          operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=",
+          operator.eq: "==", operator.ne: "!=", operator.and_: "&", operator.or_: "|",
+          operator.xor: "^", operator.lshift: "<<", operator.rshift: ">>",
+          operator.matmul: "@", operator.is_: "is", operator.is_not: "is not"}
+INPLACE = {operator.iadd: "+=", operator.isub: "-=", operator.imul: "*=",
+           operator.itruediv: "/=", operator.ifloordiv: "//=", operator.imod: "%=",
+           operator.ipow: "**=", operator.imatmul: "@=", operator.iand: "&=",
+           operator.ior: "|=", operator.ixor: "^="}
+UNARY = {operator.neg: "-", operator.pos: "+", operator.not_: "not ", operator.invert: "~"}
+RANGES = (range, numba.prange)
+
+
+class Names:
+    """Unique Python identifiers for IR variables and generated helpers."""
+
+    def __init__(self, reserved=()):
+        self.used = set(reserved) | set(keyword.kwlist) | {"math", "np"}
+        self.of = {}
+
+    def fresh(self, base):
+        base = re.sub(r"\W", "_", base)
+        if not base or base[0].isdigit():
+            base = "_" + base
+        name, n = base, 1
+        while name in self.used:
+            n += 1
+            name = "%s_%d" % (base, n)
+        self.used.add(name)
+        return name
+
+    def var(self, irname):
+        if irname not in self.of:
+            self.of[irname] = self.fresh(irname.replace("$", "_"))
+        return self.of[irname]
+
+
+def literal(value):
+    """Source for a constant, or None when it has no literal spelling."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        return repr(None if value is None else bool(value))
+    if isinstance(value, (int, np.integer)):
+        s = repr(int(value))
+    elif isinstance(value, (float, np.floating)):
+        v = float(value)
+        if math.isnan(v):
+            return "math.nan"
+        if math.isinf(v):
+            return "math.inf" if v > 0 else "(-math.inf)"
+        s = repr(v)
+    elif isinstance(value, str):
+        return repr(value)
+    else:
+        return None
+    return "(%s)" % s if s.startswith("-") else s
+
+
+class PrimalRenderer:
+    """Turns the statements of one function into source lines."""
+
+    def __init__(self, info, names, namespace):
+        self.info = info
+        self.names = names
+        self.ns = namespace          # module globals of the generated code
+        self.iters = {}              # iterator var -> its counter's base name
+        self.ranges = {}             # range-object var -> (start, stop, step) sources
+        self.pairs = {}              # iternext var -> base name of (val, ok)
+        self.steps = {}              # counter base name -> source of its step
+
+    # ---- names and operands
+    def ref(self, obj, hint):
+        """Source naming a Python object from generated code."""
+        if obj is math:
+            return "math"
+        if obj is np:
+            return "np"
+        name = getattr(obj, "__name__", None)
+        if name and getattr(builtins, name, None) is obj:
+            return name
+        if name and getattr(math, name, None) is obj:
+            return "math." + name
+        if name and getattr(np, name, None) is obj:
+            return "np." + name
+        for key, value in self.ns.items():
+            if value is obj:
+                return key
+        key = self.names.fresh("_g_" + (name or hint))
+        self.ns[key] = obj
+        return key
+
+    def folded(self, irname):
+        """Source of a variable whose value is a known constant, else None."""
+        ok, value = self.info.constant(irname)
+        if not ok:
+            return None
+        lit = literal(value)
+        return lit if lit is not None else self.ref(value, irname.lstrip("$"))
+
+    def operand(self, var):
+        folded = self.folded(var.name)
+        return folded if folded is not None else self.names.var(var.name)
+
+    def target(self, stmt):
+        return self.names.var(stmt.target.name)
+
+    # ---- statements
+    def render(self, stmt):
+        """Lines of source for a non-terminator statement."""
+        k = kind(stmt)
+        if k == "Assign":
+            return self.assign(stmt)
+        if k == "SetItem":
+            return ["%s[%s] = %s" % (self.operand(stmt.target), self.operand(stmt.index),
+                                     self.operand(stmt.value))]
+        if k == "StaticSetItem":
+            return ["%s[%r] = %s" % (self.operand(stmt.target), stmt.index,
+                                     self.operand(stmt.value))]
+        if k == "Print":
+            return ["print(%s)" % ", ".join(self.operand(a) for a in stmt.args)]
+        if k == "Del":
+            return []
+        raise not_differentiable("the statement %r" % k, stmt.loc)
+
+    def assign(self, stmt):
+        value, t = stmt.value, self.target(stmt)
+        name = stmt.target.name
+        if self.info.constant(name)[0]:
+            ok, obj = self.info.constant(name)
+            if isinstance(obj, RANGES) or obj in RANGES:
+                return []
+            if literal(obj) is not None or kind(value) != "Var":
+                return []       # folded into its uses
+        k = kind(value)
+        if k == "Arg":
+            param = self.names.var("arg:" + value.name)
+            return [] if param == t else ["%s = %s" % (t, param)]
+        if k == "Var":
+            if value.name in self.iters:
+                self.iters[name] = self.iters[value.name]
+                return []
+            return ["%s = %s" % (t, self.operand(value))]
+        if k != "Expr":
+            raise not_differentiable("the value %s" % value, stmt.loc)
+        return self.expr(stmt, t, value)
+
+    def expr(self, stmt, t, e):
+        op, o = e.op, self.operand
+        if op == "binop":
+            if e.fn is operator.contains:
+                return ["%s = %s in %s" % (t, o(e.rhs), o(e.lhs))]
+            return ["%s = %s %s %s" % (t, o(e.lhs), self._binop(e.fn, e), o(e.rhs))]
+        if op == "inplace_binop":
+            if isinstance(self.info.type_of(e.lhs.name), (types.Number, types.Boolean)):
+                return ["%s = %s %s %s" % (t, o(e.lhs), self._binop(e.immutable_fn, e),
+                                           o(e.rhs))]
+            return ["%s %s %s" % (o(e.lhs), INPLACE[e.fn], o(e.rhs)), "%s = %s" % (t, o(e.lhs))]
+        if op == "unary":
+            return ["%s = %s%s" % (t, UNARY[e.fn], o(e.value))]
+        if op == "call":
+            return self.call(stmt, t, e)
+        if op in ("cast", "exhaust_iter"):
+            if op == "exhaust_iter" and not isinstance(self.info.type_of(e.value.name),
+                                                        types.BaseTuple):
+                raise not_differentiable("unpacking a %s" % self.info.type_of(e.value.name),
+                                         e.loc)
+            return ["%s = %s" % (t, o(e.value))]
+        if op == "build_tuple":
+            items = [o(v) for v in e.items]
+            return ["%s = (%s%s)" % (t, ", ".join(items), "," if len(items) == 1 else "")]
+        if op == "build_list":
+            return ["%s = [%s]" % (t, ", ".join(o(v) for v in e.items))]
+        if op == "static_getitem":
+            return ["%s = %s[%r]" % (t, o(e.value), e.index)]
+        if op in ("getitem", "typed_getitem"):
+            return ["%s = %s[%s]" % (t, o(e.value), o(e.index))]
+        if op == "getattr":
+            return ["%s = %s.%s" % (t, o(e.value), e.attr)]
+        if op == "getiter":
+            return self.getiter(stmt, t, e)
+        if op == "iternext":
+            base = self.iters[e.value.name]
+            self.pairs[stmt.target.name] = t
+            test = self._range_test(base)
+            return ["%s_ok = %s" % (t, test), "%s_val = %s_i" % (t, base),
+                    "%s_i += %s_step" % (base, base)]
+        if op in ("pair_first", "pair_second"):
+            pair = self.pairs[e.value.name]
+            return ["%s = %s_%s" % (t, pair, "val" if op == "pair_first" else "ok")]
+        if op == "phi":
+            return []           # phis are assigned on the edges that enter the block
+        raise not_differentiable("the expression %r" % op, e.loc)
+
+    def _binop(self, fn, e):
+        if fn not in BINOPS:
+            raise not_differentiable("the operator %s" % fn, e.loc)
+        return BINOPS[fn]
+
+    def call(self, stmt, t, e):
+        fn = self.info.callee(e)
+        if e.vararg is not None or getattr(e, "varkwarg", None) is not None:
+            raise not_differentiable("a call with *args or **kwargs", e.loc)
+        if fn in RANGES or isinstance(fn, RANGES):
+            args = [self.operand(a) for a in e.args]
+            start, stop, step = (["0"] + args + ["1"])[:3] if len(args) == 1 else \
+                (args + ["1"])[:3]
+            self.ranges[stmt.target.name] = (start, stop, step)
+            return []
+        ftype = self.info.type_of(e.func.name)
+        if isinstance(ftype, types.Dispatcher) or is_dispatcher(fn):
+            if fn.py_func is self.info.tir.func:
+                raise not_differentiable("recursion (%s calls itself)" % fn.py_func.__name__,
+                                         e.loc)
+        if "ObjMode" in type(ftype).__name__ or "Lifted" in type(ftype).__name__:
+            raise not_differentiable("code in numba.objmode", e.loc)
+        args = [self.operand(a) for a in e.args]
+        args += ["%s=%s" % (k, self.operand(v)) for k, v in e.kws]
+        return ["%s = %s(%s)" % (t, self.ref(fn, e.func.name.lstrip("$")), ", ".join(args))]
+
+    def getiter(self, stmt, t, e):
+        rng = self.ranges.get(e.value.name)
+        if rng is None:
+            raise not_differentiable("iteration over %s (only range() loops are supported)"
+                                     % self.info.type_of(e.value.name), e.loc)
+        self.iters[stmt.target.name] = t
+        start, stop, step = rng
+        self.steps[t] = step
+        return ["%s_i = %s" % (t, start), "%s_stop = %s" % (t, stop),
+                "%s_step = %s" % (t, step)]
+
+    def _range_test(self, base):
+        """The loop test of a range counter; a literal step decides its direction statically."""
+        step = self.steps[base]
+        if re.fullmatch(r"\d+", step):
+            return "%s_i < %s_stop" % (base, base)
+        if re.fullmatch(r"\(-\d+\)", step):
+            return "%s_i > %s_stop" % (base, base)
+        return ("(%s_i < %s_stop if %s_step > 0 else %s_i > %s_stop)"
+                % (base, base, base, base, base))

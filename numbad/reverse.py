@@ -1,0 +1,507 @@
+"""Reverse mode: typed IR in, source of a vector-Jacobian-product function out.
+
+The generated function runs in two sweeps, both written as a dispatch loop
+over the IR's basic blocks (``_blk`` names the block to run next):
+
+* the forward sweep runs the primal and, at the end of each block, pushes the
+  values that the block's adjoint will need and cannot recompute onto a float
+  tape ``_ft`` and an int tape ``_it`` (NumPy arrays, grown by doubling); where
+  a block has several predecessors, the edge taken is pushed too;
+* the reverse sweep starts at the block that returned, pops what that block
+  pushed, recomputes the block's cheap intermediates, runs the adjoint of each
+  active statement in reverse order, and follows the popped edge backwards,
+  moving the adjoints of ``phi`` nodes onto the incoming values.
+
+Calls to other ``@njit`` functions are differentiated through: the reverse
+sweep calls their own generated VJP (which recomputes the callee's forward
+sweep, as Tapenade's joint mode does).
+"""
+import re
+
+from numba.core import types
+
+from .analysis import (Activity, FunctionInfo, float_leaves, is_dispatcher,
+                       is_recomputable, kind)
+from .ir_source import Names, PrimalRenderer
+from .rules import rule_for
+
+INTERNAL = ("_blk", "_ft", "_fp", "_it", "_ip", "_ret", "_ret_bar", "_ret_blk",
+            "_k", "_r", "_grow")
+_PLACEHOLDER = re.compile(r"\{(\d+|ans)\}")
+
+
+class Source:
+    """Lines of Python with indentation."""
+
+    def __init__(self):
+        self.lines = []
+        self.depth = 0
+
+    def __call__(self, *lines):
+        for line in lines:
+            self.lines.append("    " * self.depth + line)
+
+    def indent(self):
+        self.depth += 1
+
+    def dedent(self):
+        self.depth -= 1
+
+    def text(self):
+        return "\n".join(self.lines) + "\n"
+
+
+class ReverseTransform:
+    """Builds the VJP source of one function for one signature and one ``wrt`` set."""
+
+    def __init__(self, tir, wrt, name, callee_vjp):
+        self.tir = tir
+        self.info = info = FunctionInfo(tir)
+        self.wrt = tuple(wrt)
+        self.fname = name
+        self.callee_vjp = callee_vjp
+        self.names = Names(INTERNAL)
+        self.ns = {}
+        self.primal = PrimalRenderer(info, self.names, self.ns)
+        self.params = []
+        for i, argname in enumerate(info.func_ir.arg_names):
+            irname = info.arg_vars.get(i, argname)
+            self.params.append(self.names.var(irname))
+            self.names.of["arg:" + argname] = self.names.var(irname)
+        self.returns = [(b, info.blocks[b].terminator.value.name) for b in info.labels
+                        if kind(info.blocks[b].terminator) == "Return"]
+        self.activity = Activity(info, self.wrt, [v for _, v in self.returns])
+        self.bars = {}
+        self.plans = {b: self.plan_block(b) for b in info.labels}
+
+    # ------------------------------------------------------------ helpers
+    def active(self, name):
+        return name in self.activity
+
+    def leaves(self, name):
+        return float_leaves(self.info.type_of(name))
+
+    def bar(self, name, leaf=None):
+        key = (name, leaf)
+        if key not in self.bars:
+            base = self.names.var(name) + "_bar" + ("" if leaf is None else "_%d" % leaf)
+            self.bars[key] = self.names.fresh(base)
+        return self.bars[key]
+
+    def assigns(self, label):
+        return [s for s in self.info.blocks[label].body if kind(s) == "Assign"]
+
+    def is_phi(self, stmt):
+        return kind(stmt.value) == "Expr" and stmt.value.op == "phi"
+
+    # ------------------------------------------------------------ planning
+    def needed_by(self, stmt):
+        """Primal variables the adjoint of active ``stmt`` reads."""
+        value, target = stmt.value, stmt.target.name
+        if kind(value) != "Expr":
+            return []
+        if value.op in ("getitem", "typed_getitem"):
+            return [value.index.name]
+        if value.op == "call" and is_dispatcher(self.info.callee(value)):
+            return [a.name for a in value.args]
+        operands, rule = self.rule_operands(stmt)
+        if rule is None:
+            return []
+        out = []
+        for var, partial in zip(operands, rule.partials):
+            if partial and self.active(var.name):
+                for ph in _PLACEHOLDER.findall(partial):
+                    out.append(target if ph == "ans" else operands[int(ph)].name)
+        return out
+
+    def rule_operands(self, stmt):
+        value = stmt.value
+        if value.op == "binop":
+            return (value.lhs, value.rhs), rule_for(value.fn)
+        if value.op == "inplace_binop":
+            return (value.lhs, value.rhs), rule_for(value.immutable_fn)
+        if value.op == "unary":
+            return (value.value,), rule_for(value.fn)
+        if value.op == "call":
+            return tuple(value.args), rule_for(self.info.callee(value))
+        return (), None
+
+    def plan_block(self, label):
+        """What block ``label`` recomputes and what it tapes, for its adjoint."""
+        info = self.info
+        stmts = self.assigns(label)
+        local = {s.target.name: s for s in stmts}
+        active = [s for s in stmts if self.active(s.target.name) and not self.is_phi(s)
+                  and kind(s.value) != "Arg"]
+        need = []
+        for s in active:
+            need += self.needed_by(s)
+        recompute, tape, seen = set(), [], set()
+        while need:
+            name = need.pop()
+            if name in seen or info.constant(name)[0]:
+                continue
+            seen.add(name)
+            if not self.defined_in_loop(name):
+                continue        # assigned once: its local still holds the value
+            s = local.get(name)
+            if s is not None and not self.is_phi(s) and is_recomputable(info, s):
+                recompute.add(name)
+                need += [v.name for v in s.value.list_vars()]
+            else:
+                tape.append(name)
+        floats = [n for n in tape if not _is_int_like(info.type_of(n))]
+        ints = [n for n in tape if _is_int_like(info.type_of(n))]
+        for n in floats:
+            t = info.type_of(n)
+            if not (isinstance(t, types.Number) or
+                    (isinstance(t, types.BaseTuple) and
+                     all(isinstance(e, (types.Number, types.Boolean)) for e in t.types))):
+                from .errors import not_differentiable
+                raise not_differentiable("a value of type %s needed by the reverse sweep "
+                                         "inside a loop" % t, info.defs[n][1].loc)
+        return {"active": active,
+                "recompute": [s for s in stmts if s.target.name in recompute],
+                "floats": sorted(floats), "ints": sorted(ints)}
+
+    def defined_in_loop(self, name):
+        d = self.info.defs.get(name)
+        return d is not None and d[0] in self.info.in_loop
+
+    # ------------------------------------------------------------ emission
+    def source(self):
+        src = Source()
+        info = self.info
+        params = self.params + ["_ret_bar"]
+        src("def %s(%s):" % (self.fname, ", ".join(params)))
+        src.indent()
+        src('"""VJP of %s: returns (value, cotangents of args %s)."""'
+            % (info.func_ir.func_id.func_qualname, list(self.wrt)))
+        uses_ft = any(p["floats"] for p in self.plans.values())
+        uses_it = any(p["ints"] or self.multi_pred_succ(b) for b, p in self.plans.items()) \
+            or info.preds[info.entry]
+        if uses_ft:
+            src("_ft = np.empty(256, np.float64)", "_fp = 0")
+        if uses_it:
+            src("_it = np.empty(256, np.int64)", "_ip = 0")
+        if info.preds[info.entry]:
+            src("_it[0] = %d" % len(info.preds[info.entry]), "_ip = 1")
+        src("# ---- forward sweep: the primal, recording what the reverse sweep needs")
+        src("_blk = %d" % info.entry, "while True:")
+        src.indent()
+        for i, label in enumerate(info.labels):
+            self.forward_block(src, label, "if" if i == 0 else "elif")
+        src.dedent()
+        src("# ---- reverse sweep")
+        for (name, leaf), bar in sorted(self.bars_needed().items()):
+            src("%s = 0.0" % bar)
+        src("_blk = %s" % (self.returns[0][0] if len(self.returns) == 1 else "_ret_blk"))
+        src("while True:")
+        src.indent()
+        for i, label in enumerate(reversed(info.labels)):
+            self.reverse_block(src, label, "if" if i == 0 else "elif")
+        src.dedent()
+        src("return _ret, (%s)" % "".join(self.arg_cotangent(i) + ", " for i in self.wrt))
+        return src.text()
+
+    def bars_needed(self):
+        out = {}
+        for name in sorted(self.activity.active):
+            for leaf in self.leaves(name):
+                out[(name, -1 if leaf is None else leaf)] = self.bar(name, leaf)
+        return out
+
+    def multi_pred_succ(self, label):
+        return any(len(self.info.preds[s]) > 1 for s in self.info.succs[label])
+
+    def arg_cotangent(self, index):
+        t = self.tir.arg_types[index]
+        name = self.info.arg_vars.get(index)
+        leaves = float_leaves(t)
+        parts = []
+        for leaf in leaves:
+            elem = t if leaf is None else t.types[leaf]
+            bar = self.bar(name, leaf) if name and self.active(name) else "0.0"
+            parts.append(bar if str(elem) == "float64" else "np.%s(%s)" % (elem, bar))
+        if leaves == [None]:
+            return parts[0]
+        return "(%s%s)" % (", ".join(parts), "," if len(parts) == 1 else "")
+
+    # ---- forward sweep
+    def forward_block(self, src, label, keyword):
+        info, plan = self.info, self.plans[label]
+        block = info.blocks[label]
+        src("%s _blk == %d:  # %s" % (keyword, label, _where(block)))
+        src.indent()
+        for stmt in block.body[:-1]:
+            src(*self.primal.render(stmt))
+        self.emit_pushes(src, label, plan)
+        term = block.terminator
+        k = kind(term)
+        if k == "Jump":
+            self.emit_edge(src, label, term.target)
+        elif k == "Branch":
+            src("if %s:" % self.primal.operand(term.cond))
+            src.indent()
+            self.emit_edge(src, label, term.truebr)
+            src.dedent()
+            src("else:")
+            src.indent()
+            self.emit_edge(src, label, term.falsebr)
+            src.dedent()
+        elif k == "Return":
+            src("_ret = %s" % self.primal.operand(term.value))
+            if len(self.returns) > 1:
+                src("_ret_blk = %d" % label)
+            src("break")
+        elif k == "StaticRaise":
+            exc = self.primal.ref(term.exc_class, "exc") if term.exc_class else "Exception"
+            args = ", ".join(repr(a) for a in (term.exc_args or ()))
+            src("raise %s(%s)" % (exc, args))
+        elif k == "Raise":
+            src("raise %s" % self.primal.operand(term.exception))
+        else:
+            from .errors import not_differentiable
+            raise not_differentiable("the terminator %s" % k, term.loc)
+        src.dedent()
+
+    def emit_pushes(self, src, label, plan):
+        floats = [e for n in plan["floats"] for e in self.elements(n)]
+        ints = [e for n in plan["ints"] for e in self.elements(n)]
+        n_it = len(ints) + (1 if self.multi_pred_succ(label) else 0)
+        for tape, pos, items, count, dtype in (("_ft", "_fp", floats, len(floats), "f"),
+                                               ("_it", "_ip", ints, n_it, "i")):
+            if not count:
+                continue
+            src("if %s + %d > %s.shape[0]:" % (pos, count, tape))
+            src("    %s = _grow(%s, %s + %d)" % (tape, tape, pos, count))
+            for j, item in enumerate(items):
+                src("%s[%s] = %s" % (tape, _at(pos, j), item))
+            if items:
+                src("%s += %d" % (pos, len(items)))
+        self.ns["_grow"] = _runtime_grow()
+
+    def elements(self, name):
+        """Source of each number held by variable ``name`` (one, or a tuple's items)."""
+        t = self.info.type_of(name)
+        v = self.names.var(name)
+        if isinstance(t, types.BaseTuple):
+            return ["%s[%d]" % (v, i) for i in range(len(t.types))]
+        return [v]
+
+    def emit_edge(self, src, src_label, dest):
+        info = self.info
+        preds = info.preds[dest]
+        if len(preds) > 1:
+            src("_it[_ip] = %d" % preds.index(src_label), "_ip += 1")
+        copies = []
+        for stmt in self.assigns(dest):
+            if self.is_phi(stmt):
+                incoming = _incoming(stmt.value, src_label)
+                if incoming is not None:
+                    copies.append((self.names.var(stmt.target.name),
+                                   self.primal.operand(incoming)))
+        if len(copies) == 1:
+            src("%s = %s" % copies[0])
+        elif copies:
+            src("%s = %s" % (", ".join(c[0] for c in copies), ", ".join(c[1] for c in copies)))
+        src("_blk = %d" % dest)
+
+    # ---- reverse sweep
+    def reverse_block(self, src, label, keyword):
+        info, plan = self.info, self.plans[label]
+        block = info.blocks[label]
+        src("%s _blk == %d:  # %s" % (keyword, label, _where(block)))
+        src.indent()
+        self.emit_pops(src, plan)
+        for stmt in plan["recompute"]:
+            src(*self.primal.render(stmt))
+        for ret_label, var in self.returns:
+            if ret_label == label and self.active(var):
+                for leaf in self.leaves(var):
+                    seed = "_ret_bar" if leaf is None else "_ret_bar[%d]" % leaf
+                    src("%s += %s" % (self.bar(var, leaf), seed))
+        for stmt in reversed(plan["active"]):
+            self.emit_adjoint(src, stmt)
+        preds = list(info.preds[label])
+        if label == info.entry:
+            preds.append(None)      # the function's own entry
+        if preds == [None]:
+            src("break")
+        elif len(preds) == 1:
+            self.emit_back_edge(src, preds[0], label)
+        else:
+            src("_ip -= 1", "_k = _it[_ip]")
+            for i, p in enumerate(preds):
+                src("%s _k == %d:" % ("if" if i == 0 else "elif", i))
+                src.indent()
+                self.emit_back_edge(src, p, label)
+                src.dedent()
+        src.dedent()
+
+    def emit_pops(self, src, plan):
+        for tape, pos, names in (("_ft", "_fp", plan["floats"]), ("_it", "_ip", plan["ints"])):
+            count = sum(len(self.elements(n)) for n in names)
+            if not count:
+                continue
+            src("%s -= %d" % (pos, count))
+            j = 0
+            for n in names:
+                t = self.info.type_of(n)
+                if isinstance(t, types.BaseTuple):
+                    items = []
+                    for e in t.types:
+                        items.append(_from_tape("%s[%s]" % (tape, _at(pos, j)), e, tape))
+                        j += 1
+                    src("%s = (%s,)" % (self.names.var(n), ", ".join(items)))
+                else:
+                    src("%s = %s" % (self.names.var(n),
+                                     _from_tape("%s[%s]" % (tape, _at(pos, j)), t, tape)))
+                    j += 1
+
+    def emit_back_edge(self, src, pred, label):
+        """Move phi adjoints of ``label`` onto the values coming from ``pred``."""
+        if pred is None:
+            src("break")
+            return
+        phis = [s for s in self.assigns(label) if self.is_phi(s) and self.active(s.target.name)]
+        moves = []
+        for stmt in phis:
+            incoming = _incoming(stmt.value, pred)
+            for leaf in self.leaves(stmt.target.name):
+                dest = None
+                if incoming is not None and self.active(incoming.name):
+                    dest = self.bar(incoming.name, leaf)
+                moves.append((self.bar(stmt.target.name, leaf), dest))
+        phi_bars = {m[0] for m in moves}
+        if any(d in phi_bars for _, d in moves):
+            # A phi feeding another phi of the same block (a swap): read all first.
+            temps = [self.names.fresh("_t") for _ in moves]
+            src("%s = %s" % (", ".join(temps) + ",", ", ".join(m[0] for m in moves) + ","))
+            for (bar, _), t in zip(moves, temps):
+                src("%s = 0.0" % bar)
+            for (_, dest), t in zip(moves, temps):
+                if dest:
+                    src("%s += %s" % (dest, t))
+        else:
+            for bar, dest in moves:
+                if dest:
+                    src("%s += %s" % (dest, bar))
+                src("%s = 0.0" % bar)
+        src("_blk = %d" % pred)
+
+    def emit_adjoint(self, src, stmt):
+        value, t = stmt.value, stmt.target.name
+        leaves = self.leaves(t)
+        k = kind(value)
+        op = value.op if k == "Expr" else k
+        if op in ("Var", "cast", "exhaust_iter"):
+            v = value if k == "Var" else value.value
+            if self.active(v.name):
+                for leaf in leaves:
+                    src("%s += %s" % (self.bar(v.name, leaf), self.bar(t, leaf)))
+        elif op == "build_tuple":
+            for leaf in leaves:
+                item = value.items[leaf]
+                if self.active(item.name):
+                    src("%s += %s" % (self.bar(item.name), self.bar(t, leaf)))
+        elif op in ("static_getitem", "getitem", "typed_getitem"):
+            self.emit_tuple_getitem(src, stmt)
+        elif op == "call" and is_dispatcher(self.info.callee(value)):
+            self.emit_call_adjoint(src, stmt)
+        else:
+            self.emit_rule_adjoint(src, stmt)
+        for leaf in leaves:
+            src("%s = 0.0" % self.bar(t, leaf))
+
+    def emit_rule_adjoint(self, src, stmt):
+        operands, rule = self.rule_operands(stmt)
+        names = [self.primal.operand(v) for v in operands]
+        tbar = self.bar(stmt.target.name)
+        for var, partial in zip(operands, rule.partials):
+            if not partial or not self.active(var.name):
+                continue
+            if partial == "1.0":
+                src("%s += %s" % (self.bar(var.name), tbar))
+            elif partial == "-1.0":
+                src("%s -= %s" % (self.bar(var.name), tbar))
+            else:
+                expr = _PLACEHOLDER.sub(
+                    lambda m: self.names.var(stmt.target.name) if m.group(1) == "ans"
+                    else names[int(m.group(1))], partial)
+                if not re.fullmatch(r"[\w.]+", expr):
+                    expr = "(%s)" % expr
+                src("%s += %s * %s" % (self.bar(var.name), tbar, expr))
+
+    def emit_tuple_getitem(self, src, stmt):
+        value, tbar = stmt.value, self.bar(stmt.target.name)
+        tup = value.value.name
+        if not self.active(tup):
+            return
+        n = len(self.info.type_of(tup).types)
+        if value.op == "static_getitem" and isinstance(value.index, int):
+            src("%s += %s" % (self.bar(tup, value.index % n), tbar))
+            return
+        index = self.primal.operand(value.index)
+        for i, leaf in enumerate(self.leaves(tup)):
+            src("%s (%s) %% %d == %d:" % ("if" if i == 0 else "elif", index, n, leaf))
+            src("    %s += %s" % (self.bar(tup, leaf), tbar))
+
+    def emit_call_adjoint(self, src, stmt):
+        value = stmt.value
+        fn = self.info.callee(value)
+        sig = self.info.calltypes[value]
+        wrt = [i for i, a in enumerate(value.args) if self.active(a.name)]
+        vjp = self.primal.ref(self.callee_vjp(fn, tuple(sig.args), tuple(wrt)),
+                              "vjp_" + fn.py_func.__name__)
+        t = stmt.target.name
+        leaves = self.leaves(t)
+        if leaves == [None]:
+            out_bar = self.bar(t)
+        else:
+            items = [self.bar(t, i) if i in leaves else "0.0"
+                     for i in range(len(self.info.type_of(t).types))]
+            out_bar = "(%s,)" % ", ".join(items)
+        args = ", ".join(self.primal.operand(a) for a in value.args)
+        src("_r = %s(%s, %s)[1]" % (vjp, args, out_bar) if args else
+            "_r = %s(%s)[1]" % (vjp, out_bar))
+        for j, i in enumerate(wrt):
+            arg = value.args[i].name
+            arg_leaves = self.leaves(arg)
+            for leaf in arg_leaves:
+                part = "_r[%d]" % j if leaf is None else "_r[%d][%d]" % (j, leaf)
+                src("%s += %s" % (self.bar(arg, leaf), part))
+
+
+def _incoming(phi, pred):
+    for v, b in zip(phi.incoming_values, phi.incoming_blocks):
+        if b == pred:
+            return v if kind(v) == "Var" else None
+    return None
+
+
+def _is_int_like(t):
+    return isinstance(t, (types.Integer, types.Boolean))
+
+
+def _at(pos, j):
+    return pos if j == 0 else "%s + %d" % (pos, j)
+
+
+def _from_tape(expr, t, tape):
+    """Source reading a value of numba type ``t`` back from a tape entry."""
+    if isinstance(t, types.Boolean):
+        return "%s != 0" % expr
+    if str(t) == ("float64" if tape == "_ft" else "int64"):
+        return expr
+    return "np.%s(%s)" % (t, expr)
+
+
+def _where(block):
+    loc = block.loc
+    return "line %s" % loc.line if loc is not None else ""
+
+
+def _runtime_grow():
+    from .runtime import grow
+    return grow
