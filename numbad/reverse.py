@@ -24,9 +24,15 @@ from .analysis import (Activity, FunctionInfo, float_leaves, is_dispatcher,
                        is_recomputable, kind)
 from .ir_source import Names, PrimalRenderer
 from .rules import rule_for
+from .runtime import load_f, load_i, store_f, store_i, tape_free, tape_new, tape_resize
 
-INTERNAL = ("_blk", "_ft", "_fp", "_it", "_ip", "_ret", "_ret_bar", "_ret_blk",
-            "_k", "_r", "_grow")
+# Runtime helpers, by the names generated code calls them.
+RUNTIME = {"_tape_new": tape_new, "_tape_resize": tape_resize, "_tape_free": tape_free,
+           "_store_f": store_f, "_store_i": store_i, "_load_f": load_f, "_load_i": load_i}
+TAPES = {"_ft": ("_fp", "_fcap", "_f"), "_it": ("_ip", "_icap", "_i")}
+
+INTERNAL = ("_blk", "_ft", "_fp", "_fcap", "_it", "_ip", "_icap", "_ret", "_ret_bar",
+            "_ret_blk", "_k", "_r") + tuple(RUNTIME)
 _PLACEHOLDER = re.compile(r"\{(\d+|ans)\}")
 
 
@@ -180,12 +186,13 @@ class ReverseTransform:
         uses_ft = any(p["floats"] for p in self.plans.values())
         uses_it = any(p["ints"] or self.multi_pred_succ(b) for b, p in self.plans.items()) \
             or info.preds[info.entry]
-        if uses_ft:
-            src("_ft = np.empty(256, np.float64)", "_fp = 0")
-        if uses_it:
-            src("_it = np.empty(256, np.int64)", "_ip = 0")
+        tapes = [t for t, used in (("_ft", uses_ft), ("_it", uses_it)) if used]
+        for tape in tapes:
+            pos, cap, _ = TAPES[tape]
+            src("%s = _tape_new(256)" % tape, "%s = 256" % cap, "%s = 0" % pos)
         if info.preds[info.entry]:
-            src("_it[0] = %d" % len(info.preds[info.entry]), "_ip = 1")
+            src("_store_i(_it, 0, %d)" % len(info.preds[info.entry]), "_ip = 1")
+        self.ns.update(RUNTIME)
         src("# ---- forward sweep: the primal, recording what the reverse sweep needs")
         src("_blk = %d" % info.entry, "while True:")
         src.indent()
@@ -201,6 +208,8 @@ class ReverseTransform:
         for i, label in enumerate(reversed(info.labels)):
             self.reverse_block(src, label, "if" if i == 0 else "elif")
         src.dedent()
+        for tape in tapes:
+            src("_tape_free(%s)" % tape)
         src("return _ret, (%s)" % "".join(self.arg_cotangent(i) + ", " for i in self.wrt))
         return src.text()
 
@@ -269,17 +278,17 @@ class ReverseTransform:
         floats = [e for n in plan["floats"] for e in self.elements(n)]
         ints = [e for n in plan["ints"] for e in self.elements(n)]
         n_it = len(ints) + (1 if self.multi_pred_succ(label) else 0)
-        for tape, pos, items, count, dtype in (("_ft", "_fp", floats, len(floats), "f"),
-                                               ("_it", "_ip", ints, n_it, "i")):
+        for tape, items, count in (("_ft", floats, len(floats)), ("_it", ints, n_it)):
             if not count:
                 continue
-            src("if %s + %d > %s.shape[0]:" % (pos, count, tape))
-            src("    %s = _grow(%s, %s + %d)" % (tape, tape, pos, count))
+            pos, cap, suffix = TAPES[tape]
+            src("if %s + %d > %s:" % (pos, count, cap))
+            src("    %s = max(2 * %s, %s + %d)" % (cap, cap, pos, count))
+            src("    %s = _tape_resize(%s, %s)" % (tape, tape, cap))
             for j, item in enumerate(items):
-                src("%s[%s] = %s" % (tape, _at(pos, j), item))
+                src("_store%s(%s, %s, %s)" % (suffix, tape, _at(pos, j), item))
             if items:
                 src("%s += %d" % (pos, len(items)))
-        self.ns["_grow"] = _runtime_grow()
 
     def elements(self, name):
         """Source of each number held by variable ``name`` (one, or a tuple's items)."""
@@ -293,7 +302,7 @@ class ReverseTransform:
         info = self.info
         preds = info.preds[dest]
         if len(preds) > 1:
-            src("_it[_ip] = %d" % preds.index(src_label), "_ip += 1")
+            src("_store_i(_it, _ip, %d)" % preds.index(src_label), "_ip += 1")
         copies = []
         for stmt in self.assigns(dest):
             if self.is_phi(stmt):
@@ -331,7 +340,7 @@ class ReverseTransform:
         elif len(preds) == 1:
             self.emit_back_edge(src, preds[0], label)
         else:
-            src("_ip -= 1", "_k = _it[_ip]")
+            src("_ip -= 1", "_k = _load_i(_it, _ip)")
             for i, p in enumerate(preds):
                 src("%s _k == %d:" % ("if" if i == 0 else "elif", i))
                 src.indent()
@@ -340,7 +349,8 @@ class ReverseTransform:
         src.dedent()
 
     def emit_pops(self, src, plan):
-        for tape, pos, names in (("_ft", "_fp", plan["floats"]), ("_it", "_ip", plan["ints"])):
+        for tape, names in (("_ft", plan["floats"]), ("_it", plan["ints"])):
+            pos, _, suffix = TAPES[tape]
             count = sum(len(self.elements(n)) for n in names)
             if not count:
                 continue
@@ -351,12 +361,14 @@ class ReverseTransform:
                 if isinstance(t, types.BaseTuple):
                     items = []
                     for e in t.types:
-                        items.append(_from_tape("%s[%s]" % (tape, _at(pos, j)), e, tape))
+                        items.append(_from_tape("_load%s(%s, %s)" % (suffix, tape, _at(pos, j)),
+                                                e, tape))
                         j += 1
                     src("%s = (%s,)" % (self.names.var(n), ", ".join(items)))
                 else:
                     src("%s = %s" % (self.names.var(n),
-                                     _from_tape("%s[%s]" % (tape, _at(pos, j)), t, tape)))
+                                     _from_tape("_load%s(%s, %s)" % (suffix, tape, _at(pos, j)),
+                                                t, tape)))
                     j += 1
 
     def emit_back_edge(self, src, pred, label):
@@ -501,7 +513,3 @@ def _where(block):
     loc = block.loc
     return "line %s" % loc.line if loc is not None else ""
 
-
-def _runtime_grow():
-    from .runtime import grow
-    return grow
