@@ -44,8 +44,14 @@ class FunctionInfo:
                     self.succs[b].append(s)
                     self.preds[s].append(b)
         self.in_loop = set()
+        self.counted_headers = {}   # loop header -> (entry pred, back-edge pred)
         for loop in cfg.loops().values():
             self.in_loop |= set(loop.body)
+            h = loop.header
+            back = [p for p in self.preds[h] if p in loop.body]
+            entry = [p for p in self.preds[h] if p not in loop.body]
+            if len(back) == 1 and len(entry) == 1 and h != self.entry:
+                self.counted_headers[h] = (entry[0], back[0])
         self.arg_vars = {}      # arg index -> var name
         for stmt in self.blocks[self.entry].body:
             if kind(stmt) == "Assign" and kind(stmt.value) == "Arg":

@@ -78,7 +78,34 @@ class ReverseTransform:
                         if kind(info.blocks[b].terminator) == "Return"]
         self.activity = Activity(info, self.wrt, [v for _, v in self.returns])
         self.bars = {}
+        self.local_bars = self.block_local_bars()
+        self.written = set()
         self.plans = {b: self.plan_block(b) for b in info.labels}
+
+    def block_local_bars(self):
+        """Active float variables used only in the block that defines them, never by a phi.
+
+        Their adjoint is zero whenever the reverse sweep enters that block, so
+        its first accumulation can assign and it never needs resetting.
+        """
+        info = self.info
+        uses = {}
+        for label in info.labels:
+            for stmt in info.blocks[label].body:
+                phi = kind(stmt) == "Assign" and kind(stmt.value) == "Expr" \
+                    and stmt.value.op == "phi"
+                for v in stmt.list_vars():
+                    if kind(stmt) == "Assign" and v.name == stmt.target.name:
+                        continue
+                    uses.setdefault(v.name, set()).add(None if phi else label)
+        out = set()
+        for name in self.activity.active:
+            label, stmt = info.defs[name]
+            if (self.leaves(name) == [None] and not self.is_phi(stmt)
+                    and kind(stmt.value) != "Arg" and uses.get(name, set()) <= {label}
+                    and name not in {v for _, v in self.returns}):
+                out.add(name)
+        return out
 
     # ------------------------------------------------------------ helpers
     def active(self, name):
@@ -192,6 +219,8 @@ class ReverseTransform:
             src("%s = _tape_new(256)" % tape, "%s = 256" % cap, "%s = 0" % pos)
         if info.preds[info.entry]:
             src("_store_i(_it, 0, %d)" % len(info.preds[info.entry]), "_ip = 1")
+        for header in info.counted_headers:
+            src("%s = 0" % self.counter(header))
         self.ns.update(RUNTIME)
         src("# ---- forward sweep: the primal, recording what the reverse sweep needs")
         src("_blk = %d" % info.entry, "while True:")
@@ -221,7 +250,24 @@ class ReverseTransform:
         return out
 
     def multi_pred_succ(self, label):
-        return any(len(self.info.preds[s]) > 1 for s in self.info.succs[label])
+        """Whether some edge out of ``label`` pushes which edge it was."""
+        return any(self.edge_kind(label, s) in ("push", "enter") for s in self.info.succs[label])
+
+    def edge_kind(self, pred, dest):
+        """How the reverse sweep learns that ``pred -> dest`` was taken.
+
+        "only": ``dest`` has one predecessor; "push": the edge's index is
+        pushed on the int tape; a loop header with one entry and one back edge
+        counts its iterations instead (Tangent's scheme): "enter" pushes the
+        outer count and restarts it, "back" just increments it.
+        """
+        counted = self.info.counted_headers.get(dest)
+        if counted is not None:
+            return "enter" if pred == counted[0] else "back"
+        return "only" if len(self.info.preds[dest]) == 1 else "push"
+
+    def counter(self, header):
+        return self.names.var("$iterations%d" % header)
 
     def arg_cotangent(self, index):
         t = self.tir.arg_types[index]
@@ -300,9 +346,14 @@ class ReverseTransform:
 
     def emit_edge(self, src, src_label, dest):
         info = self.info
-        preds = info.preds[dest]
-        if len(preds) > 1:
-            src("_store_i(_it, _ip, %d)" % preds.index(src_label), "_ip += 1")
+        how = self.edge_kind(src_label, dest)
+        if how == "push":
+            src("_store_i(_it, _ip, %d)" % info.preds[dest].index(src_label), "_ip += 1")
+        elif how == "enter":
+            src("_store_i(_it, _ip, %s)" % self.counter(dest), "_ip += 1",
+                "%s = 0" % self.counter(dest))
+        elif how == "back":
+            src("%s += 1" % self.counter(dest))
         copies = []
         for stmt in self.assigns(dest):
             if self.is_phi(stmt):
@@ -322,6 +373,7 @@ class ReverseTransform:
         block = info.blocks[label]
         src("%s _blk == %d:  # %s" % (keyword, label, _where(block)))
         src.indent()
+        self.written = set()
         self.emit_pops(src, plan)
         for stmt in plan["recompute"]:
             src(*self.primal.render(stmt))
@@ -339,6 +391,19 @@ class ReverseTransform:
             src("break")
         elif len(preds) == 1:
             self.emit_back_edge(src, preds[0], label)
+        elif label in info.counted_headers:
+            entry, back = info.counted_headers[label]
+            c = self.counter(label)
+            src("if %s > 0:" % c)
+            src.indent()
+            src("%s -= 1" % c)
+            self.emit_back_edge(src, back, label)
+            src.dedent()
+            src("else:")
+            src.indent()
+            src("_ip -= 1", "%s = _load_i(_it, _ip)" % c)
+            self.emit_back_edge(src, entry, label)
+            src.dedent()
         else:
             src("_ip -= 1", "_k = _load_i(_it, _ip)")
             for i, p in enumerate(preds):
@@ -402,29 +467,41 @@ class ReverseTransform:
                 src("%s = 0.0" % bar)
         src("_blk = %d" % pred)
 
+    def acc(self, src, name, leaf, expr, negate=False):
+        """Emit ``bar(name) += expr`` (or ``-=``); the first write to a block-local bar assigns."""
+        bar = self.bar(name, leaf)
+        if name in self.local_bars and name not in self.written:
+            self.written.add(name)
+            src("%s = %s%s" % (bar, "-" if negate else "", expr))
+        else:
+            src("%s %s= %s" % (bar, "-" if negate else "+", expr))
+
     def emit_adjoint(self, src, stmt):
         value, t = stmt.value, stmt.target.name
         leaves = self.leaves(t)
+        if t in self.local_bars and t not in self.written:
+            return      # nothing flowed into it in this block: its adjoint is zero
         k = kind(value)
         op = value.op if k == "Expr" else k
         if op in ("Var", "cast", "exhaust_iter"):
             v = value if k == "Var" else value.value
             if self.active(v.name):
                 for leaf in leaves:
-                    src("%s += %s" % (self.bar(v.name, leaf), self.bar(t, leaf)))
+                    self.acc(src, v.name, leaf, self.bar(t, leaf))
         elif op == "build_tuple":
             for leaf in leaves:
                 item = value.items[leaf]
                 if self.active(item.name):
-                    src("%s += %s" % (self.bar(item.name), self.bar(t, leaf)))
+                    self.acc(src, item.name, None, self.bar(t, leaf))
         elif op in ("static_getitem", "getitem", "typed_getitem"):
             self.emit_tuple_getitem(src, stmt)
         elif op == "call" and is_dispatcher(self.info.callee(value)):
             self.emit_call_adjoint(src, stmt)
         else:
             self.emit_rule_adjoint(src, stmt)
-        for leaf in leaves:
-            src("%s = 0.0" % self.bar(t, leaf))
+        if t not in self.local_bars:
+            for leaf in leaves:
+                src("%s = 0.0" % self.bar(t, leaf))
 
     def emit_rule_adjoint(self, src, stmt):
         operands, rule = self.rule_operands(stmt)
@@ -434,16 +511,16 @@ class ReverseTransform:
             if not partial or not self.active(var.name):
                 continue
             if partial == "1.0":
-                src("%s += %s" % (self.bar(var.name), tbar))
+                self.acc(src, var.name, None, tbar)
             elif partial == "-1.0":
-                src("%s -= %s" % (self.bar(var.name), tbar))
+                self.acc(src, var.name, None, tbar, negate=True)
             else:
                 expr = _PLACEHOLDER.sub(
                     lambda m: self.names.var(stmt.target.name) if m.group(1) == "ans"
                     else names[int(m.group(1))], partial)
                 if not re.fullmatch(r"[\w.]+", expr):
                     expr = "(%s)" % expr
-                src("%s += %s * %s" % (self.bar(var.name), tbar, expr))
+                self.acc(src, var.name, None, "%s * %s" % (tbar, expr))
 
     def emit_tuple_getitem(self, src, stmt):
         value, tbar = stmt.value, self.bar(stmt.target.name)
@@ -482,7 +559,7 @@ class ReverseTransform:
             arg_leaves = self.leaves(arg)
             for leaf in arg_leaves:
                 part = "_r[%d]" % j if leaf is None else "_r[%d][%d]" % (j, leaf)
-                src("%s += %s" % (self.bar(arg, leaf), part))
+                self.acc(src, arg, leaf, part)
 
 
 def _incoming(phi, pred):
