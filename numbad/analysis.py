@@ -168,6 +168,18 @@ def stmt_deps(info, stmt):
     return None
 
 
+def check_callee(info, expr):
+    """Refuse calls numbad cannot follow: objmode blocks and recursion."""
+    ftype = info.type_of(expr.func.name)
+    if isinstance(ftype, (types.ObjModeDispatcher, types.ContextManager)) or \
+            "Lifted" in str(ftype):
+        raise not_differentiable("code in a `with numba.objmode()` block", expr.loc)
+    fn = info.callee(expr)
+    if is_dispatcher(fn) and fn.py_func is info.tir.func:
+        raise not_differentiable("recursion (%s calls itself)" % fn.py_func.__name__,
+                                 expr.loc)
+
+
 def _returns_nonfloat(info, stmt):
     return not float_leaves(info.type_of(stmt.target.name))
 
@@ -226,6 +238,10 @@ class Activity:
                     varied.add(name)
                     changed = True
 
+        for label in info.labels:
+            for stmt in info.blocks[label].body:
+                _refuse_lost_derivatives(info, stmt, varied, deps)
+
         useful = set(output_vars)
         work = list(useful)
         while work:
@@ -247,6 +263,32 @@ class Activity:
 
     def __contains__(self, name):
         return name in self.active
+
+
+_SCALARS = (types.Number, types.Boolean, types.NoneType, types.Dummy, types.Function,
+            types.Module, types.RangeType, types.RangeIteratorType, types.Pair,
+            types.Dispatcher)
+
+
+def _refuse_lost_derivatives(info, stmt, varied, deps):
+    """A varied value must not vanish into a container or an opaque call unnoticed."""
+    k = kind(stmt)
+    if k in ("SetItem", "StaticSetItem") and stmt.value.name in varied:
+        raise not_differentiable("storing a differentiated value into a %s (arrays are not "
+                                 "differentiated yet)" % info.type_of(stmt.target.name),
+                                 stmt.loc)
+    if k != "Assign":
+        return
+    if kind(stmt.value) == "Expr" and stmt.value.op == "call":
+        check_callee(info, stmt.value)
+    name = stmt.target.name
+    d = deps[name]
+    operands = d if d is not None else [v.name for v in stmt.value.list_vars()]
+    t = info.type_of(name)
+    if any(o in varied for o in operands) and not isinstance(t, _SCALARS) \
+            and not float_leaves(t):
+        raise not_differentiable("%s: a differentiated value flows into a %s"
+                                 % (_describe(info, stmt), t), stmt.loc)
 
 
 def _describe(info, stmt):

@@ -94,9 +94,9 @@ def grad(f, argnums=0, *, checkpoint="auto", memory_budget=None):
     return Grad(f, argnums, checkpoint, memory_budget)
 
 
-def value_and_grad(f, argnums=0, **opts):
+def value_and_grad(f, argnums=0, *, checkpoint="auto", memory_budget=None):
     """Like ``grad``, but the returned function gives ``(f(*args), gradient)``."""
-    return ValueAndGrad(f, argnums, **opts)
+    return ValueAndGrad(f, argnums, checkpoint, memory_budget)
 
 
 def vjp(f, *primals):

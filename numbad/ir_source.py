@@ -15,7 +15,7 @@ import numba
 import numpy as np
 from numba.core import types
 
-from .analysis import is_dispatcher, kind
+from .analysis import check_callee, kind
 from .errors import not_differentiable
 
 BINOPS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
@@ -226,13 +226,7 @@ class PrimalRenderer:
                 (args + ["1"])[:3]
             self.ranges[stmt.target.name] = (start, stop, step)
             return []
-        ftype = self.info.type_of(e.func.name)
-        if isinstance(ftype, types.Dispatcher) or is_dispatcher(fn):
-            if fn.py_func is self.info.tir.func:
-                raise not_differentiable("recursion (%s calls itself)" % fn.py_func.__name__,
-                                         e.loc)
-        if "ObjMode" in type(ftype).__name__ or "Lifted" in type(ftype).__name__:
-            raise not_differentiable("code in numba.objmode", e.loc)
+        check_callee(self.info, e)
         args = [self.operand(a) for a in e.args]
         args += ["%s=%s" % (k, self.operand(v)) for k, v in e.kws]
         return ["%s = %s(%s)" % (t, self.ref(fn, e.func.name.lstrip("$")), ", ".join(args))]

@@ -180,7 +180,7 @@ class ReverseTransform:
             s = local.get(name)
             if s is not None and not self.is_phi(s) and is_recomputable(info, s):
                 recompute.add(name)
-                need += [v.name for v in s.value.list_vars()]
+                need += [v.name for v in s.list_vars() if v.name != name]
             else:
                 tape.append(name)
         floats = [n for n in tape if not _is_int_like(info.type_of(n))]
