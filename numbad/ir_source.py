@@ -32,6 +32,10 @@ UNARY = {operator.neg: "-", operator.pos: "+", operator.not_: "not ", operator.i
 RANGES = (range, numba.prange)
 
 
+def _is_range(obj):
+    return any(obj is r for r in RANGES)
+
+
 class Names:
     """Unique Python identifiers for IR variables and generated helpers."""
 
@@ -147,7 +151,7 @@ class PrimalRenderer:
         name = stmt.target.name
         if self.info.constant(name)[0]:
             ok, obj = self.info.constant(name)
-            if isinstance(obj, RANGES) or obj in RANGES:
+            if _is_range(obj):
                 return []
             if literal(obj) is not None or kind(value) != "Var":
                 return []       # folded into its uses
@@ -220,7 +224,7 @@ class PrimalRenderer:
         fn = self.info.callee(e)
         if e.vararg is not None or getattr(e, "varkwarg", None) is not None:
             raise not_differentiable("a call with *args or **kwargs", e.loc)
-        if fn in RANGES or isinstance(fn, RANGES):
+        if _is_range(fn):
             args = [self.operand(a) for a in e.args]
             start, stop, step = (["0"] + args + ["1"])[:3] if len(args) == 1 else \
                 (args + ["1"])[:3]
