@@ -36,6 +36,11 @@ def _cast_like(value, arg_type):
     return value
 
 
+def _stats(tape_bytes):
+    """What one derivative call recorded (checkpointing will fill the other entries)."""
+    return {"tape_bytes": int(tape_bytes), "snapshots": 0, "recomputed_iterations": 0}
+
+
 class _Transformed:
     """Shared machinery of grad / value_and_grad: types, cache lookups, options."""
 
@@ -64,7 +69,8 @@ class _Transformed:
 
     def value_and_grad(self, *args):
         vjp, arg_types, wrt = self.compiled(args)
-        value, bars = vjp.dispatcher(*args, 1.0)
+        value, bars, tape_bytes = vjp.dispatcher(*args, 1.0)
+        self.stats = _stats(tape_bytes)
         by_index = dict(zip(wrt, bars))
         grads = tuple(_cast_like(by_index[i % len(args)], arg_types[i % len(args)])
                       for i in _argnums_tuple(self.argnums))
@@ -110,7 +116,8 @@ def vjp(f, *primals):
     out = _primal_dispatcher(f)(*primals)
 
     def f_vjp(out_bar):
-        _, bars = compiled.dispatcher(*primals, out_bar)
+        _, bars, tape_bytes = compiled.dispatcher(*primals, out_bar)
+        f_vjp.stats = _stats(tape_bytes)
         by_index = dict(zip(wrt, bars))
         return tuple(_cast_like(by_index[i], t) if i in by_index else None
                      for i, t in enumerate(arg_types))

@@ -15,7 +15,7 @@ _lock = threading.RLock()
 
 @dataclass
 class CompiledVJP:
-    """A VJP function ``(*args, out_bar) -> (value, (cotangent of each wrt arg,))``."""
+    """A VJP function ``(*args, out_bar) -> (value, (cotangent of each wrt arg,), tape bytes)``."""
 
     dispatcher: object
     source: str

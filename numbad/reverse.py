@@ -32,7 +32,7 @@ RUNTIME = {"_tape_new": tape_new, "_tape_resize": tape_resize, "_tape_free": tap
 TAPES = {"_ft": ("_fp", "_fcap", "_f"), "_it": ("_ip", "_icap", "_i")}
 
 INTERNAL = ("_blk", "_ft", "_fp", "_fcap", "_it", "_ip", "_icap", "_ret", "_ret_bar",
-            "_ret_blk", "_k", "_r") + tuple(RUNTIME)
+            "_ret_blk", "_k", "_r", "_tape_bytes") + tuple(RUNTIME)
 _PLACEHOLDER = re.compile(r"\{(\d+|ans)\}")
 
 
@@ -208,7 +208,7 @@ class ReverseTransform:
         params = self.params + ["_ret_bar"]
         src("def %s(%s):" % (self.fname, ", ".join(params)))
         src.indent()
-        src('"""VJP of %s: returns (value, cotangents of args %s)."""'
+        src('"""VJP of %s: returns (value, cotangents of args %s, peak tape bytes)."""'
             % (info.func_ir.func_id.func_qualname, list(self.wrt)))
         uses_ft = any(p["floats"] for p in self.plans.values())
         uses_it = any(p["ints"] or self.multi_pred_succ(b) for b, p in self.plans.items()) \
@@ -228,6 +228,7 @@ class ReverseTransform:
         for i, label in enumerate(info.labels):
             self.forward_block(src, label, "if" if i == 0 else "elif")
         src.dedent()
+        src("_tape_bytes = 8 * (%s)" % (" + ".join(TAPES[t][0] for t in tapes) or "0"))
         src("# ---- reverse sweep")
         for (name, leaf), bar in sorted(self.bars_needed().items()):
             src("%s = 0.0" % bar)
@@ -239,7 +240,8 @@ class ReverseTransform:
         src.dedent()
         for tape in tapes:
             src("_tape_free(%s)" % tape)
-        src("return _ret, (%s)" % "".join(self.arg_cotangent(i) + ", " for i in self.wrt))
+        src("return _ret, (%s), _tape_bytes"
+            % "".join(self.arg_cotangent(i) + ", " for i in self.wrt))
         return src.text()
 
     def bars_needed(self):
