@@ -1,0 +1,16 @@
+"""The README's first command: the quickstart example runs and agrees with finite differences."""
+import pathlib
+import runpy
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_quickstart_runs_and_matches_finite_differences(capsys):
+    runpy.run_path(str(EXAMPLES / "quickstart.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines()
+            if line.split() and line.split()[0] in ("x0", "y0", "z0", "sigma", "rho", "beta")]
+    assert len(rows) == 6
+    for name, numbad_value, fd_value in rows:
+        a, b = float(numbad_value), float(fd_value)
+        assert abs(a - b) <= 1e-5 * max(1.0, abs(b)), (name, a, b)
