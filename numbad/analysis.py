@@ -5,17 +5,16 @@ value behind folded variables (globals, modules, functions), activity (which
 variables carry a derivative) and, per block, which primal values the reverse
 sweep needs and how it gets them back (recomputed in the block, or taped).
 """
-from numba.core import ir as core_ir
 from numba.core import types
 from numba.core.analysis import compute_cfg_from_blocks
 
 from .errors import not_differentiable
 from .rules import PURE_CALLS, rule_for
 
-# numba-cuda carries its own copy of the IR classes: match by class name.
-
 
 def kind(node):
+    """The IR node's class name: numba-cuda carries its own copy of the IR classes,
+    so the transforms match nodes by name, never with isinstance."""
     return type(node).__name__
 
 
@@ -158,6 +157,8 @@ def stmt_deps(info, stmt):
     if op == "call":
         fn = info.callee(value)
         if is_dispatcher(fn):
+            if value.kws or len(value.args) != len(info.calltypes[value].args):
+                return None     # keyword or default arguments: not followed yet
             return [a.name for a in value.args]
         rule = rule_for(fn)
         if rule is None:
@@ -295,6 +296,9 @@ def _describe(info, stmt):
     value = stmt.value
     if kind(value) == "Expr" and value.op == "call":
         ok, fn = info.constant(value.func.name)
+        if is_dispatcher(fn):
+            return ("a call to %s with keyword or default arguments (pass every argument "
+                    "positionally)" % fn.py_func.__name__)
         name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
         mod = getattr(fn, "__module__", None)
         return "a call to %s%s (no derivative rule)" % (mod + "." if mod else "", name)

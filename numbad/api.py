@@ -62,8 +62,8 @@ class _Transformed:
         vjp = vjp_of(self.f, arg_types, wrt)
         if not isinstance(vjp.return_type, types.Float):
             raise not_differentiable(
-                "the gradient of a function returning %s (grad needs a float scalar "
-                "result; use numbad.vjp)" % vjp.return_type,
+                "a function returning %s with grad (grad needs a float scalar result; "
+                "numbad.vjp takes tuples)" % vjp.return_type,
                 _def_loc(frontend.python_function(self.f)))
         return vjp, arg_types, wrt
 

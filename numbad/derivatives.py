@@ -68,9 +68,6 @@ class _Loc:
     def __init__(self, filename, line):
         self.filename, self.line = filename, line
 
-    def strformat(self):
-        return ""
-
 
 def _def_loc(func):
     code = func.__code__

@@ -1,4 +1,5 @@
 """The errors numbad raises."""
+import linecache
 
 
 class NotDifferentiableError(TypeError):
@@ -14,8 +15,7 @@ def not_differentiable(what, loc=None):
     where = ""
     if loc is not None and getattr(loc, "filename", None):
         where = " at %s:%s" % (loc.filename, loc.line)
-        line = loc.strformat().strip().splitlines()
-        # Numba's strformat ends with the offending source line; show it.
+        line = linecache.getline(loc.filename, loc.line or 0).strip()
         if line:
-            where += "\n    " + line[-1].strip()
+            where += "\n    " + line
     return NotDifferentiableError("numbad cannot differentiate %s%s" % (what, where))

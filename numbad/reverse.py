@@ -20,8 +20,15 @@ import re
 
 from numba.core import types
 
-from .analysis import (Activity, FunctionInfo, float_leaves, is_dispatcher,
-                       is_recomputable, kind)
+from .analysis import (
+    Activity,
+    FunctionInfo,
+    float_leaves,
+    is_dispatcher,
+    is_recomputable,
+    kind,
+)
+from .errors import not_differentiable
 from .ir_source import Names, PrimalRenderer
 from .rules import rule_for
 from .runtime import load_f, load_i, store_f, store_i, tape_free, tape_new, tape_resize
@@ -190,7 +197,6 @@ class ReverseTransform:
             if not (isinstance(t, types.Number) or
                     (isinstance(t, types.BaseTuple) and
                      all(isinstance(e, (types.Number, types.Boolean)) for e in t.types))):
-                from .errors import not_differentiable
                 raise not_differentiable("a value of type %s needed by the reverse sweep "
                                          "inside a loop" % t, info.defs[n][1].loc)
         return {"active": active,
@@ -318,7 +324,6 @@ class ReverseTransform:
         elif k == "Raise":
             src("raise %s" % self.primal.operand(term.exception))
         else:
-            from .errors import not_differentiable
             raise not_differentiable("the terminator %s" % k, term.loc)
         src.dedent()
 
