@@ -1,0 +1,27 @@
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("default", deadline=None, max_examples=20,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", deadline=None, max_examples=20, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+try:
+    import jax
+    jax.config.update("jax_enable_x64", True)
+except ImportError:       # JAX comparisons are skipped without it
+    jax = None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: long checks, left out of the default run")
+
+
+@pytest.fixture
+def jax_module():
+    if jax is None:
+        pytest.skip("jax is not installed")
+    return jax

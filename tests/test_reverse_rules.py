@@ -1,0 +1,108 @@
+"""Every derivative rule of the scalar table, against finite differences and jax.grad."""
+import math
+
+import numba
+import numpy as np
+import pytest
+
+import numbad
+from gradcheck import check_grads
+
+# (name, numbad body, jax body, points): bodies are expressions in x (and y).
+UNARY = [
+    ("sin", "math.sin(x)", "jnp.sin(x)", [0.3, -1.2]),
+    ("cos", "math.cos(x)", "jnp.cos(x)", [0.3, 2.0]),
+    ("tan", "math.tan(x)", "jnp.tan(x)", [0.3, -1.0]),
+    ("asin", "math.asin(0.3 * x)", "jnp.arcsin(0.3 * x)", [0.5, -2.0]),
+    ("acos", "math.acos(0.3 * x)", "jnp.arccos(0.3 * x)", [0.5, -2.0]),
+    ("atan", "math.atan(x)", "jnp.arctan(x)", [0.5, -3.0]),
+    ("sinh", "math.sinh(x)", "jnp.sinh(x)", [0.5, -1.5]),
+    ("cosh", "math.cosh(x)", "jnp.cosh(x)", [0.5, -1.5]),
+    ("tanh", "math.tanh(x)", "jnp.tanh(x)", [0.5, -1.5]),
+    ("exp", "math.exp(x)", "jnp.exp(x)", [0.5, -1.5]),
+    ("expm1", "math.expm1(x)", "jnp.expm1(x)", [1e-3, -1.5]),
+    ("log", "math.log(x)", "jnp.log(x)", [0.5, 3.0]),
+    ("log1p", "math.log1p(x)", "jnp.log1p(x)", [0.5, -0.3]),
+    ("log10", "math.log10(x)", "jnp.log10(x)", [0.5, 30.0]),
+    ("log2", "math.log2(x)", "jnp.log2(x)", [0.5, 30.0]),
+    ("sqrt", "math.sqrt(x)", "jnp.sqrt(x)", [0.5, 9.0]),
+    ("fabs", "math.fabs(x)", "jnp.abs(x)", [0.5, -2.0]),
+    ("abs", "abs(x)", "jnp.abs(x)", [0.5, -2.0]),
+    ("floor", "math.floor(x) * x", "jnp.floor(x) * x", [1.5, -2.3]),
+    ("ceil", "math.ceil(x) * x", "jnp.ceil(x) * x", [1.5, -2.3]),
+    ("erf", "math.erf(x)", "jax.scipy.special.erf(x)", [0.5, -1.1]),
+    ("erfc", "math.erfc(x)", "jax.scipy.special.erfc(x)", [0.5, -1.1]),
+    ("neg", "-x", "-x", [0.5]),
+    ("pos", "+x * 2.0", "+x * 2.0", [0.5]),
+    ("float", "float(x) * x", "x * x", [0.5]),
+    ("np.sin", "np.sin(x) * np.exp(x)", "jnp.sin(x) * jnp.exp(x)", [0.7]),
+    ("square", "x ** 2", "x ** 2", [0.7, -1.3]),
+    ("int power", "x ** 3 - x ** -2", "x ** 3 - x ** -2", [0.7, -1.3]),
+    ("sqrt power", "x ** 0.5", "x ** 0.5", [0.7]),
+    ("exp power", "2.0 ** x", "2.0 ** x", [0.7]),
+    ("int times", "3 * x + x / 4", "3 * x + x / 4", [0.7]),
+]
+BINARY = [
+    ("add", "x + y", "x + y", [(0.3, 1.2)]),
+    ("sub", "x - y", "x - y", [(0.3, 1.2)]),
+    ("mul", "x * y", "x * y", [(0.3, 1.2)]),
+    ("div", "x / y", "x / y", [(0.3, 1.2), (-2.0, 0.7)]),
+    ("pow", "x ** y", "x ** y", [(0.3, 1.2), (2.5, -0.7)]),
+    ("math.pow", "math.pow(x, y)", "x ** y", [(0.3, 1.2)]),
+    ("builtin pow", "pow(x, y)", "x ** y", [(0.3, 1.2)]),
+    ("floordiv", "(x // y) * x + y", "jnp.floor_divide(x, y) * x + y", [(2.3, 0.7)]),
+    ("mod", "x % y", "jnp.mod(x, y)", [(2.3, 0.7), (-2.3, 0.7)]),
+    ("atan2", "math.atan2(x, y)", "jnp.arctan2(x, y)", [(0.3, 1.2), (-1.0, -0.5)]),
+    ("hypot", "math.hypot(x, y)", "jnp.hypot(x, y)", [(0.3, 1.2)]),
+    ("copysign", "math.copysign(x, y)", "jnp.copysign(x, y)", [(0.3, -1.2), (-0.3, 1.2)]),
+    ("min", "min(x, y)", "jnp.minimum(x, y)", [(0.3, 1.2), (2.0, 1.0)]),
+    ("max", "max(x, y)", "jnp.maximum(x, y)", [(0.3, 1.2), (2.0, 1.0)]),
+    ("np.arctan2", "np.arctan2(x, y) + np.hypot(x, y)", "jnp.arctan2(x, y) + jnp.hypot(x, y)",
+     [(0.3, 1.2)]),
+]
+
+
+def _compile(params, body):
+    env = {"math": math, "np": np}
+    exec("def f(%s):\n    return %s\n" % (params, body), env)
+    return numba.njit(env["f"])
+
+
+def _jax(params, body):
+    import jax
+    import jax.numpy as jnp
+    env = {"jax": jax, "jnp": jnp}
+    exec("import jax.scipy.special\ndef f(%s):\n    return %s\n" % (params, body), env)
+    return env["f"]
+
+
+@pytest.mark.parametrize("name,body,jbody,points", UNARY, ids=[r[0] for r in UNARY])
+def test_unary_rule(name, body, jbody, points, jax_module):
+    f = _compile("x", body)
+    for x in points:
+        check_grads(f, (x,), 0, jax_f=_jax("x", jbody))
+
+
+@pytest.mark.parametrize("name,body,jbody,points", BINARY, ids=[r[0] for r in BINARY])
+def test_binary_rule(name, body, jbody, points, jax_module):
+    f = _compile("x, y", body)
+    for x, y in points:
+        check_grads(f, (x, y), (0, 1), jax_f=_jax("x, y", jbody))
+
+
+def test_float32_arguments_give_float32_gradients():
+    f = _compile("x, y", "math.sin(x) * y + x / y")
+    gx, gy = numbad.grad(f, argnums=(0, 1))(np.float32(0.5), np.float32(2.0))
+    assert type(gx) is np.float32 and type(gy) is np.float32
+    np.testing.assert_allclose([gx, gy], [math.cos(0.5) * 2.0 + 0.5, math.sin(0.5) - 0.5 / 4],
+                               rtol=1e-6)
+
+
+def test_int_argument_mixed_into_float_math():
+    f = _compile("x, n", "x * n + n / x + x ** n")
+    check_grads(f, (0.7, 3), 0)
+
+
+def test_derivative_zero_where_the_result_does_not_depend_on_x():
+    f = _compile("x, y", "y * 2.0 + math.floor(x)")
+    assert numbad.grad(f)(0.5, 1.0) == 0.0
