@@ -87,10 +87,6 @@ class PrimalRenderer:
         self.info = info
         self.names = names
         self.ns = namespace          # module globals of the generated code
-        self.iters = {}              # iterator var -> its counter's base name
-        self.ranges = {}             # range-object var -> (start, stop, step) sources
-        self.pairs = {}              # iternext var -> base name of (val, ok)
-        self.steps = {}              # counter base name -> source of its step
 
     # ---- names and operands
     def ref(self, obj, hint):
@@ -160,9 +156,8 @@ class PrimalRenderer:
             param = self.names.var("arg:" + value.name)
             return [] if param == t else ["%s = %s" % (t, param)]
         if k == "Var":
-            if value.name in self.iters:
-                self.iters[name] = self.iters[value.name]
-                return []
+            if isinstance(self.info.type_of(name), types.RangeIteratorType):
+                return []       # an alias of a range counter: uses resolve it
             return ["%s = %s" % (t, self.operand(value))]
         if k != "Expr":
             raise not_differentiable("the value %s" % value, stmt.loc)
@@ -203,13 +198,12 @@ class PrimalRenderer:
         if op == "getiter":
             return self.getiter(stmt, t, e)
         if op == "iternext":
-            base = self.iters[e.value.name]
-            self.pairs[stmt.target.name] = t
-            test = self._range_test(base)
+            base, getiter = self.counter(e.value.name)
+            test = self._range_test(base, self.range_args(getiter.value.value.name)[2])
             return ["%s_ok = %s" % (t, test), "%s_val = %s_i" % (t, base),
                     "%s_i += %s_step" % (base, base)]
         if op in ("pair_first", "pair_second"):
-            pair = self.pairs[e.value.name]
+            pair = self.names.var(e.value.name)
             return ["%s = %s_%s" % (t, pair, "val" if op == "pair_first" else "ok")]
         if op == "phi":
             return []           # phis are assigned on the edges that enter the block
@@ -225,30 +219,42 @@ class PrimalRenderer:
         if e.vararg is not None or getattr(e, "varkwarg", None) is not None:
             raise not_differentiable("a call with *args or **kwargs", e.loc)
         if _is_range(fn):
-            args = [self.operand(a) for a in e.args]
-            start, stop, step = (["0"] + args + ["1"])[:3] if len(args) == 1 else \
-                (args + ["1"])[:3]
-            self.ranges[stmt.target.name] = (start, stop, step)
-            return []
+            return []           # folded into the counter that iterates over it
         check_callee(self.info, e)
         args = [self.operand(a) for a in e.args]
         args += ["%s=%s" % (k, self.operand(v)) for k, v in e.kws]
         return ["%s = %s(%s)" % (t, self.ref(fn, e.func.name.lstrip("$")), ", ".join(args))]
 
+    def range_args(self, name):
+        """(start, stop, step) sources of the range() call that defined variable ``name``."""
+        d = self.info.defs.get(name)
+        value = d[1].value if d else None
+        if not (kind(value) == "Expr" and value.op == "call"
+                and _is_range(self.info.callee(value))):
+            return None
+        args = [self.operand(a) for a in value.args]
+        if len(args) == 1:
+            args = ["0"] + args
+        return tuple((args + ["1"])[:3])
+
+    def counter(self, name):
+        """(base name, getiter stmt) of the range counter that iterator ``name`` aliases."""
+        stmt = self.info.defs[name][1]
+        while kind(stmt.value) == "Var":
+            stmt = self.info.defs[stmt.value.name][1]
+        return self.names.var(stmt.target.name), stmt
+
     def getiter(self, stmt, t, e):
-        rng = self.ranges.get(e.value.name)
+        rng = self.range_args(e.value.name)
         if rng is None:
             raise not_differentiable("iteration over %s (only range() loops are supported)"
                                      % self.info.type_of(e.value.name), e.loc)
-        self.iters[stmt.target.name] = t
         start, stop, step = rng
-        self.steps[t] = step
         return ["%s_i = %s" % (t, start), "%s_stop = %s" % (t, stop),
                 "%s_step = %s" % (t, step)]
 
-    def _range_test(self, base):
+    def _range_test(self, base, step):
         """The loop test of a range counter; a literal step decides its direction statically."""
-        step = self.steps[base]
         if re.fullmatch(r"\d+", step):
             return "%s_i < %s_stop" % (base, base)
         if re.fullmatch(r"\(-\d+\)", step):
