@@ -87,6 +87,7 @@ class ReverseTransform:
         self.bars = {}
         self.local_bars = self.block_local_bars()
         self.written = set()
+        self.copies_allowed = True
         self.plans = {b: self.plan_block(b) for b in info.labels}
 
     def block_local_bars(self):
@@ -231,7 +232,7 @@ class ReverseTransform:
         src("# ---- forward sweep: the primal, recording what the reverse sweep needs")
         src("_blk = %d" % info.entry, "while True:")
         src.indent()
-        for i, label in enumerate(info.labels):
+        for i, label in enumerate(b for b in info.labels if not self.inlined_forward(b)):
             self.forward_block(src, label, "if" if i == 0 else "elif")
         src.dedent()
         src("_tape_bytes = 8 * (%s)" % (" + ".join(TAPES[t][0] for t in tapes) or "0"))
@@ -241,7 +242,10 @@ class ReverseTransform:
         src("_blk = %s" % (self.returns[0][0] if len(self.returns) == 1 else "_ret_blk"))
         src("while True:")
         src.indent()
-        for i, label in enumerate(reversed(info.labels)):
+        starts = {b for b, _ in self.returns}
+        dispatched = [b for b in reversed(info.labels)
+                      if b in starts or self.inlined_reverse(b) != "only"]
+        for i, label in enumerate(dispatched):
             self.reverse_block(src, label, "if" if i == 0 else "elif")
         src.dedent()
         for tape in tapes:
@@ -291,11 +295,22 @@ class ReverseTransform:
         return "(%s%s)" % (", ".join(parts), "," if len(parts) == 1 else "")
 
     # ---- forward sweep
+    def inlined_forward(self, label):
+        """A block entered from one predecessor only is written inside it, not dispatched."""
+        return (label != self.info.entry and len(self.info.preds[label]) == 1
+                and label not in {b for b, _ in self.returns})
+
     def forward_block(self, src, label, keyword):
+        src("%s _blk == %d:  # %s" % (keyword, label, _where(self.info.blocks[label])))
+        src.indent()
+        self.forward_body(src, label)
+        src.dedent()
+
+    def forward_body(self, src, label):
         info, plan = self.info, self.plans[label]
         block = info.blocks[label]
-        src("%s _blk == %d:  # %s" % (keyword, label, _where(block)))
-        src.indent()
+        if self.inlined_forward(label):
+            src("# block %d (%s)" % (label, _where(block)))
         for stmt in block.body[:-1]:
             src(*self.primal.render(stmt))
         self.emit_pushes(src, label, plan)
@@ -325,7 +340,6 @@ class ReverseTransform:
             src("raise %s" % self.primal.operand(term.exception))
         else:
             raise not_differentiable("the terminator %s" % k, term.loc)
-        src.dedent()
 
     def emit_pushes(self, src, label, plan):
         floats = [e for n in plan["floats"] for e in self.elements(n)]
@@ -372,15 +386,40 @@ class ReverseTransform:
             src("%s = %s" % copies[0])
         elif copies:
             src("%s = %s" % (", ".join(c[0] for c in copies), ", ".join(c[1] for c in copies)))
-        src("_blk = %d" % dest)
+        if self.inlined_forward(dest):
+            self.forward_body(src, dest)
+        else:
+            src("_blk = %d" % dest)
 
     # ---- reverse sweep
-    def reverse_block(self, src, label, keyword):
+    def inlined_reverse(self, label):
+        """Whether the reverse of ``label`` is written where it is entered, not dispatched.
+
+        "only": its one successor is its only way in, so it is written there and
+        nowhere else; "copy": it only moves phi adjoints and picks a predecessor
+        (a loop header), so a copy of it ends each block that leads to it, one
+        level deep, saving a trip through the dispatch loop per iteration.
+        """
         info, plan = self.info, self.plans[label]
-        block = info.blocks[label]
-        src("%s _blk == %d:  # %s" % (keyword, label, _where(block)))
+        if label == info.entry and not info.preds[label]:
+            return "only"
+        if len(info.succs[label]) == 1 and len(info.preds[info.succs[label][0]]) == 1:
+            return "only"
+        if not (plan["floats"] or plan["ints"] or plan["recompute"] or plan["active"]) \
+                and label not in {b for b, _ in self.returns}:
+            return "copy"
+        return None
+
+    def reverse_block(self, src, label, keyword):
+        src("%s _blk == %d:  # %s" % (keyword, label, _where(self.info.blocks[label])))
         src.indent()
-        self.written = set()
+        self.reverse_body(src, label, copies_allowed=True)
+        src.dedent()
+
+    def reverse_body(self, src, label, copies_allowed):
+        info, plan = self.info, self.plans[label]
+        written, self.written = self.written, set()
+        self.copies_allowed = copies_allowed
         self.emit_pops(src, plan)
         for stmt in plan["recompute"]:
             src(*self.primal.render(stmt))
@@ -418,7 +457,7 @@ class ReverseTransform:
                 src.indent()
                 self.emit_back_edge(src, p, label)
                 src.dedent()
-        src.dedent()
+        self.written = written
 
     def emit_pops(self, src, plan):
         for tape, names in (("_ft", plan["floats"]), ("_it", plan["ints"])):
@@ -472,7 +511,14 @@ class ReverseTransform:
                 if dest:
                     src("%s += %s" % (dest, bar))
                 src("%s = 0.0" % bar)
-        src("_blk = %d" % pred)
+        how = self.inlined_reverse(pred)
+        if how == "only" or (how == "copy" and self.copies_allowed):
+            copies_allowed = self.copies_allowed
+            src("# reverse of block %d (%s)" % (pred, _where(self.info.blocks[pred])))
+            self.reverse_body(src, pred, copies_allowed and how == "only")
+            self.copies_allowed = copies_allowed
+        else:
+            src("_blk = %d" % pred)
 
     def acc(self, src, name, leaf, expr, negate=False):
         """Emit ``bar(name) += expr`` (or ``-=``); the first write to a block-local bar assigns."""

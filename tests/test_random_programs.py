@@ -99,13 +99,22 @@ def load(source):
 
 
 def stable_central_difference(f, args, i):
-    """Central difference, or None when the function is not smooth around args[i]."""
+    """Central difference, or None when the function is not smooth around args[i].
+
+    A branch or trip count that flips at args[i] shows as one-sided slopes
+    that disagree, or as estimates that change with the step.
+    """
+    def at(dx):
+        moved = list(args)
+        moved[i] += dx
+        return f(*moved)
     estimates = []
+    f0 = at(0.0)
     for h in (1e-5, 1e-6):
-        up, down = list(args), list(args)
-        up[i] += h
-        down[i] -= h
-        estimates.append((f(*up) - f(*down)) / (2 * h))
+        left, right = (f0 - at(-h)) / h, (at(h) - f0) / h
+        if not math.isclose(left, right, rel_tol=1e-3, abs_tol=1e-4):
+            return None
+        estimates.append((right + left) / 2)
     if not math.isclose(estimates[0], estimates[1], rel_tol=1e-4, abs_tol=1e-6):
         return None
     return estimates[1]
