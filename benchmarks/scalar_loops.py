@@ -30,7 +30,6 @@ numbad vs hand (rtol 1e-6), JAX vs hand (rtol 1e-6).
 Results: a Markdown table on stdout, JSON in benchmarks/results/.
 """
 import argparse
-import math
 import sys
 import time
 import traceback
