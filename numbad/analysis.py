@@ -51,6 +51,8 @@ class FunctionInfo:
             entry = [p for p in self.preds[h] if p not in loop.body]
             if len(back) == 1 and len(entry) == 1 and h != self.entry:
                 self.counted_headers[h] = (entry[0], back[0])
+        self.writes_arrays = any(kind(stmt) in ("SetItem", "StaticSetItem")
+                                 for label in self.labels for stmt in self.blocks[label].body)
         self.arg_vars = {}      # arg index -> var name
         for stmt in self.blocks[self.entry].body:
             if kind(stmt) == "Assign" and kind(stmt.value) == "Arg":
@@ -92,9 +94,14 @@ def is_float(t):
     return isinstance(t, types.Float)
 
 
+def is_float_array(t):
+    return isinstance(t, types.Array) and is_float(t.dtype)
+
+
 def float_leaves(t):
-    """Indices of the float elements of a flat tuple; [None] for a float; [] else."""
-    if is_float(t):
+    """Indices of the float elements of a flat tuple; [None] for a float or a float
+    array (whose adjoint is an array of its shape); [] otherwise."""
+    if is_float(t) or is_float_array(t):
         return [None]
     if isinstance(t, types.BaseTuple):
         out = []
@@ -108,9 +115,21 @@ def float_leaves(t):
 
 
 def _has_float(t):
+    """Whether a value of type ``t`` can hold a float (so could carry a derivative)."""
     if isinstance(t, types.BaseTuple):
         return any(_has_float(e) for e in t.types)
-    return is_float(t) or (isinstance(t, types.Array) and is_float(t.dtype))
+    if isinstance(t, (types.Number, types.Boolean)):
+        return is_float(t)
+    dtype = getattr(t, "dtype", None) or getattr(t, "item_type", None)
+    return dtype is None or _has_float(dtype)
+
+
+def is_view(info, stmt):
+    """``a[i]`` / ``a[1:-1]`` giving an array, in code that never writes into arrays."""
+    value = stmt.value
+    return (kind(value) == "Expr" and value.op in ("getitem", "static_getitem")
+            and isinstance(info.type_of(stmt.target.name), types.Array)
+            and not info.writes_arrays)
 
 
 def is_dispatcher(fn):
@@ -149,8 +168,11 @@ def stmt_deps(info, stmt):
     if op == "build_tuple":
         return [v.name for v in value.items]
     if op in ("static_getitem", "getitem", "typed_getitem"):
-        if isinstance(info.type_of(value.value.name), types.BaseTuple):
+        container = info.type_of(value.value.name)
+        if isinstance(container, types.BaseTuple):
             return [value.value.name]
+        if is_float_array(container):
+            return [value.value.name]       # reading one element, or a view
         return None
     if op == "phi":
         return [v.name for v in value.incoming_values if kind(v) == "Var"]
@@ -199,6 +221,8 @@ def is_recomputable(info, stmt):
     if value.op in ("cast", "build_tuple"):
         return True
     if value.op in ("static_getitem", "exhaust_iter", "getitem", "typed_getitem"):
+        if isinstance(info.type_of(stmt.target.name), types.Array):
+            return not info.writes_arrays     # a view: the same memory every time
         return isinstance(info.type_of(value.value.name), types.BaseTuple)
     if value.op == "call":
         ok, fn = info.constant(value.func.name)
@@ -255,6 +279,13 @@ class Activity:
         self.active = {n for n in varied & useful if floaty.get(n)}
         for label, stmt in assigns:
             name = stmt.target.name
+            if name in self.active and is_float_array(info.type_of(name)) \
+                    and not (kind(stmt.value) in ("Arg", "Var") or is_view(info, stmt)):
+                raise not_differentiable("an array computed from differentiated values "
+                                         "(array arguments and their views, read element by "
+                                         "element, are differentiated yet)", stmt.loc)
+        for label, stmt in assigns:
+            name = stmt.target.name
             if name in self.active:
                 if deps[name] is None:
                     raise not_differentiable(_describe(info, stmt), stmt.loc)
@@ -266,18 +297,13 @@ class Activity:
         return name in self.active
 
 
-_SCALARS = (types.Number, types.Boolean, types.NoneType, types.Dummy, types.Function,
-            types.Module, types.RangeType, types.RangeIteratorType, types.Pair,
-            types.Dispatcher)
-
-
 def _refuse_lost_derivatives(info, stmt, varied, deps):
     """A varied value must not vanish into a container or an opaque call unnoticed."""
     k = kind(stmt)
-    if k in ("SetItem", "StaticSetItem") and stmt.value.name in varied:
-        raise not_differentiable("storing a differentiated value into a %s (arrays are not "
-                                 "differentiated yet)" % info.type_of(stmt.target.name),
-                                 stmt.loc)
+    if k in ("SetItem", "StaticSetItem") and (stmt.value.name in varied
+                                              or stmt.target.name in varied):
+        raise not_differentiable("writing into a differentiated array (in-place updates are "
+                                 "not differentiated yet)", stmt.loc)
     if k != "Assign":
         return
     if kind(stmt.value) == "Expr" and stmt.value.op == "call":
@@ -286,8 +312,7 @@ def _refuse_lost_derivatives(info, stmt, varied, deps):
     d = deps[name]
     operands = d if d is not None else [v.name for v in stmt.value.list_vars()]
     t = info.type_of(name)
-    if any(o in varied for o in operands) and not isinstance(t, _SCALARS) \
-            and not float_leaves(t):
+    if any(o in varied for o in operands) and _has_float(t) and not float_leaves(t):
         raise not_differentiable("%s: a differentiated value flows into a %s"
                                  % (_describe(info, stmt), t), stmt.loc)
 

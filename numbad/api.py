@@ -25,9 +25,19 @@ def _check_wrt(f, arg_types, wrt):
         if i >= len(arg_types) or i < -len(arg_types):
             raise TypeError("argnums %d is out of range for %d arguments" % (i, len(arg_types)))
         t = arg_types[i]
-        if not isinstance(t, types.Float):
+        if not _differentiable(t):
             raise TypeError("argnums %d points at an argument of type %s; numbad "
-                            "differentiates float arguments only" % (i, t))
+                            "differentiates float scalars and float arrays" % (i, t))
+
+
+def _differentiable(t):
+    return isinstance(t, types.Float) or (isinstance(t, types.Array)
+                                          and isinstance(t.dtype, types.Float))
+
+
+def _private_copies(args):
+    """Arrays copied, so that no transform can change the caller's arrays."""
+    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
 
 
 def _cast_like(value, arg_type):
@@ -68,6 +78,7 @@ class _Transformed:
         return vjp, arg_types, wrt
 
     def value_and_grad(self, *args):
+        args = _private_copies(args)
         vjp, arg_types, wrt = self.compiled(args)
         value, bars, tape_bytes = vjp.dispatcher(*args, 1.0)
         self.stats = _stats(tape_bytes)
@@ -110,13 +121,14 @@ def vjp(f, *primals):
 
     Cotangents of non-float primals (ints, booleans) are None.
     """
+    primals = _private_copies(primals)
     arg_types = _types_of(primals)
-    wrt = tuple(i for i, t in enumerate(arg_types) if isinstance(t, types.Float))
+    wrt = tuple(i for i, t in enumerate(arg_types) if _differentiable(t))
     compiled = vjp_of(f, arg_types, wrt)
     out = _primal_dispatcher(f)(*primals)
 
     def f_vjp(out_bar):
-        _, bars, tape_bytes = compiled.dispatcher(*primals, out_bar)
+        _, bars, tape_bytes = compiled.dispatcher(*_private_copies(primals), out_bar)
         f_vjp.stats = _stats(tape_bytes)
         by_index = dict(zip(wrt, bars))
         return tuple(_cast_like(by_index[i], t) if i in by_index else None

@@ -25,6 +25,9 @@ from .analysis import (
     FunctionInfo,
     float_leaves,
     is_dispatcher,
+    is_float,
+    is_float_array,
+    is_view,
     is_recomputable,
     kind,
 )
@@ -84,11 +87,28 @@ class ReverseTransform:
         self.returns = [(b, info.blocks[b].terminator.value.name) for b in info.labels
                         if kind(info.blocks[b].terminator) == "Return"]
         self.activity = Activity(info, self.wrt, [v for _, v in self.returns])
+        self.refuse_stale_array_reads()
         self.bars = {}
         self.local_bars = self.block_local_bars()
         self.written = set()
         self.copies_allowed = True
         self.plans = {b: self.plan_block(b) for b in info.labels}
+
+    def refuse_stale_array_reads(self):
+        """A callee's VJP re-reads its array arguments in the reverse sweep: they must not
+        have been overwritten since (in-place updates come with array support)."""
+        if not self.info.writes_arrays:
+            return
+        for label in self.info.labels:
+            for stmt in self.assigns(label):
+                value = stmt.value
+                if (self.active(stmt.target.name) and kind(value) == "Expr"
+                        and value.op == "call" and is_dispatcher(self.info.callee(value))
+                        and any(isinstance(self.info.type_of(a.name), types.Array)
+                                for a in value.args)):
+                    raise not_differentiable("a call passing an array to a differentiated "
+                                             "function in code that writes into arrays",
+                                             stmt.loc)
 
     def block_local_bars(self):
         """Active float variables used only in the block that defines them, never by a phi.
@@ -109,7 +129,7 @@ class ReverseTransform:
         out = set()
         for name in self.activity.active:
             label, stmt = info.defs[name]
-            if (self.leaves(name) == [None] and not self.is_phi(stmt)
+            if (is_float(info.type_of(name)) and not self.is_phi(stmt)
                     and kind(stmt.value) != "Arg" and uses.get(name, set()) <= {label}
                     and name not in {v for _, v in self.returns}):
                 out.add(name)
@@ -119,10 +139,23 @@ class ReverseTransform:
     def active(self, name):
         return name in self.activity
 
+    def is_array(self, name):
+        return is_float_array(self.info.type_of(name))
+
     def leaves(self, name):
         return float_leaves(self.info.type_of(name))
 
     def bar(self, name, leaf=None):
+        if self.is_array(name):
+            d = self.info.defs.get(name)
+            if d is not None and kind(d[1].value) == "Var":
+                return self.bar(d[1].value.name)    # an alias shares its array's adjoint
+            if d is not None and is_view(self.info, d[1]):
+                # a view's adjoint is the same view of its base's adjoint
+                value = d[1].value
+                index = repr(value.index) if value.op == "static_getitem" else \
+                    self.primal.operand(value.index)
+                return "%s[%s]" % (self.bar(value.value.name), index)
         key = (name, leaf)
         if key not in self.bars:
             base = self.names.var(name) + "_bar" + ("" if leaf is None else "_%d" % leaf)
@@ -141,8 +174,10 @@ class ReverseTransform:
         value, target = stmt.value, stmt.target.name
         if kind(value) != "Expr":
             return []
-        if value.op in ("getitem", "typed_getitem"):
-            return [value.index.name]
+        if value.op in ("getitem", "typed_getitem", "static_getitem"):
+            # the index, and a view's own index (its adjoint is a view of another)
+            index = [value.index.name] if value.op != "static_getitem" else []
+            return index + ([value.value.name] if self.is_array(value.value.name) else [])
         if value.op == "call" and is_dispatcher(self.info.callee(value)):
             return [a.name for a in value.args]
         operands, rule = self.rule_operands(stmt)
@@ -186,6 +221,8 @@ class ReverseTransform:
             if not self.defined_in_loop(name):
                 continue        # assigned once: its local still holds the value
             s = local.get(name)
+            if s is None and is_view(info, info.defs[name][1]):
+                s = info.defs[name][1]      # a view is cheaper to rebuild than to keep
             if s is not None and not self.is_phi(s) and is_recomputable(info, s):
                 recompute.add(name)
                 need += [v.name for v in s.list_vars() if v.name != name]
@@ -200,8 +237,12 @@ class ReverseTransform:
                      all(isinstance(e, (types.Number, types.Boolean)) for e in t.types))):
                 raise not_differentiable("a value of type %s needed by the reverse sweep "
                                          "inside a loop" % t, info.defs[n][1].loc)
+        order = {b: i for i, b in enumerate(info.labels)}
         return {"active": active,
-                "recompute": [s for s in stmts if s.target.name in recompute],
+                "recompute": sorted((info.defs[n][1] for n in recompute),
+                                    key=lambda s: (order[info.defs[s.target.name][0]],
+                                                   info.blocks[info.defs[s.target.name][0]]
+                                                   .body.index(s))),
                 "floats": sorted(floats), "ints": sorted(ints)}
 
     def defined_in_loop(self, name):
@@ -238,7 +279,10 @@ class ReverseTransform:
         src("_tape_bytes = 8 * (%s)" % (" + ".join(TAPES[t][0] for t in tapes) or "0"))
         src("# ---- reverse sweep")
         for (name, leaf), bar in sorted(self.bars_needed().items()):
-            src("%s = 0.0" % bar)
+            if self.is_array(name):
+                src("%s = np.zeros_like(%s)" % (bar, self.names.var(name)))
+            else:
+                src("%s = 0.0" % bar)
         src("_blk = %s" % (self.returns[0][0] if len(self.returns) == 1 else "_ret_blk"))
         src("while True:")
         src.indent()
@@ -257,6 +301,9 @@ class ReverseTransform:
     def bars_needed(self):
         out = {}
         for name in sorted(self.activity.active):
+            if self.is_array(name) and (kind(self.info.defs[name][1].value) == "Var"
+                                        or is_view(self.info, self.info.defs[name][1])):
+                continue        # shares (part of) the adjoint array of another array
             for leaf in self.leaves(name):
                 out[(name, -1 if leaf is None else leaf)] = self.bar(name, leaf)
         return out
@@ -286,6 +333,9 @@ class ReverseTransform:
         name = self.info.arg_vars.get(index)
         leaves = float_leaves(t)
         parts = []
+        if is_float_array(t):
+            return self.bar(name) if name and self.active(name) else \
+                "np.zeros_like(%s)" % self.params[index]
         for leaf in leaves:
             elem = t if leaf is None else t.types[leaf]
             bar = self.bar(name, leaf) if name and self.active(name) else "0.0"
@@ -536,6 +586,8 @@ class ReverseTransform:
             return      # nothing flowed into it in this block: its adjoint is zero
         k = kind(value)
         op = value.op if k == "Expr" else k
+        if self.is_array(t):
+            return              # aliases share their array's adjoint: nothing to move
         if op in ("Var", "cast", "exhaust_iter"):
             v = value if k == "Var" else value.value
             if self.active(v.name):
@@ -579,6 +631,11 @@ class ReverseTransform:
         value, tbar = stmt.value, self.bar(stmt.target.name)
         tup = value.value.name
         if not self.active(tup):
+            return
+        if self.is_array(tup):
+            index = repr(value.index) if value.op == "static_getitem" else \
+                self.primal.operand(value.index)
+            src("%s[%s] += %s" % (self.bar(tup), index, tbar))
             return
         n = len(self.info.type_of(tup).types)
         if value.op == "static_getitem" and isinstance(value.index, int):

@@ -1,0 +1,149 @@
+"""Float arrays as differentiated arguments: element reads, views, calls; what is refused."""
+import math
+
+import numpy as np
+import pytest
+from numba import njit
+
+import numbad
+
+
+def fd_array(f, args, i, h=1e-6):
+    """Central differences of f w.r.t. every element of the array args[i]."""
+    a = args[i]
+    out = np.zeros(a.shape)
+    for idx in np.ndindex(a.shape):
+        step = np.zeros_like(a)
+        step[idx] = h
+        up, down = list(args), list(args)
+        up[i], down[i] = a + step, a - step
+        out[idx] = (f(*up) - f(*down)) / (2 * h)
+    return out
+
+
+@njit
+def weighted(w, x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += w[i] * x[i]
+    return s
+
+
+def least_squares(w, data, y):
+    loss = 0.0
+    for k in range(data.shape[0]):
+        r = weighted(w, data[k]) - y[k]
+        loss += r * r + 0.1 * math.sin(w[0]) * w[k % w.shape[0]]
+    return loss + w[1] ** 2
+
+
+def least_squares_jax(w, data, y):
+    import jax.numpy as jnp
+    r = data @ w - y
+    k = jnp.arange(data.shape[0]) % w.shape[0]
+    return jnp.sum(r * r + 0.1 * jnp.sin(w[0]) * w[k]) + w[1] ** 2
+
+
+def rows(w, data):
+    s = 0.0
+    for k in range(data.shape[0]):
+        row = data[k]
+        for i in range(row.shape[0]):
+            s += math.sin(row[i] * w[i]) * data[k, i]
+    return s
+
+
+def interior(a):
+    b = a[1:-1]
+    s = 0.0
+    for i in range(b.shape[0]):
+        s += b[i] * a[i] ** 2
+    return s
+
+
+def grid(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            s += math.exp(0.1 * a[i, j]) * a[i, 0]
+    return s
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def test_least_squares_through_a_call_against_jax(rng, jax_module):
+    w, data, y = rng.normal(size=3), rng.normal(size=(5, 3)), rng.normal(size=5)
+    gw, gd, gy = numbad.grad(least_squares, argnums=(0, 1, 2))(w, data, y)
+    expected = jax_module.grad(least_squares_jax, argnums=(0, 1, 2))(w, data, y)
+    for got, exp in zip((gw, gd, gy), expected):
+        assert got.shape == exp.shape
+        np.testing.assert_allclose(got, np.asarray(exp), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gw, fd_array(least_squares, (w, data, y), 0), rtol=1e-6)
+
+
+def test_view_defined_in_an_outer_loop_read_in_an_inner_one(rng):
+    w, data = rng.normal(size=3), rng.normal(size=(4, 3))
+    gw, gd = numbad.grad(rows, argnums=(0, 1))(w, data)
+    np.testing.assert_allclose(gw, fd_array(rows, (w, data), 0), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(gd, fd_array(rows, (w, data), 1), rtol=1e-6, atol=1e-9)
+
+
+def test_slice_view(rng):
+    a = rng.normal(size=6)
+    np.testing.assert_allclose(numbad.grad(interior)(a), fd_array(interior, (a,), 0),
+                               rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_two_dimensional_array_gradient_has_its_shape_and_dtype(rng, dtype):
+    a = rng.normal(size=(3, 4)).astype(dtype)
+    g = numbad.grad(grid)(a)
+    assert g.shape == a.shape and g.dtype == dtype
+    np.testing.assert_allclose(g, fd_array(grid, (a.astype(np.float64),), 0),
+                               rtol=1e-4 if dtype == np.float32 else 1e-6)
+
+
+def test_non_contiguous_argument(rng):
+    a = rng.normal(size=(4, 6))[:, ::2]
+    g = numbad.grad(grid)(a)
+    np.testing.assert_allclose(g, fd_array(grid, (np.ascontiguousarray(a),), 0), rtol=1e-6)
+
+
+def test_vjp_with_array_primals(rng):
+    w, data, y = rng.normal(size=3), rng.normal(size=(5, 3)), rng.normal(size=5)
+    out, f_vjp = numbad.vjp(least_squares, w, data, y)
+    assert out == pytest.approx(least_squares(w, data, y))
+    cw, cd, cy = f_vjp(2.0)
+    np.testing.assert_allclose(cw, 2.0 * numbad.grad(least_squares)(w, data, y), rtol=1e-14)
+
+
+def test_callers_arrays_are_left_alone_even_when_f_writes_into_them():
+    def f(x, buf):
+        buf[0] = 7.0
+        return x * buf[0]
+    buf = np.zeros(2)
+    assert numbad.grad(f)(3.0, buf) == 7.0
+    np.testing.assert_array_equal(buf, np.zeros(2))
+
+
+def test_writing_into_a_differentiated_array_is_refused():
+    def f(a):
+        a[0] = 2.0 * a[1]
+        return a[0]
+    with pytest.raises(numbad.NotDifferentiableError, match="writing into"):
+        numbad.grad(f)(np.ones(3))
+
+
+def test_array_expressions_on_differentiated_arrays_are_refused():
+    def f(a):
+        return np.sum(a * a)
+    with pytest.raises(numbad.NotDifferentiableError):
+        numbad.grad(f)(np.ones(3))
+
+
+def test_int_arrays_are_not_differentiable():
+    with pytest.raises(TypeError):
+        numbad.grad(grid)(np.ones((2, 2), dtype=np.int64))
