@@ -5,6 +5,7 @@ value behind folded variables (globals, modules, functions), activity (which
 variables carry a derivative) and, per block, which primal values the reverse
 sweep needs and how it gets them back (recomputed in the block, or taped).
 """
+import numpy as np
 from numba.core import types
 from numba.core.analysis import compute_cfg_from_blocks
 
@@ -53,6 +54,7 @@ class FunctionInfo:
                 self.counted_headers[h] = (entry[0], back[0])
         self.writes_arrays = any(kind(stmt) in ("SetItem", "StaticSetItem")
                                  for label in self.labels for stmt in self.blocks[label].body)
+        self.family = _array_families(self)
         self.arg_vars = {}      # arg index -> var name
         for stmt in self.blocks[self.entry].body:
             if kind(stmt) == "Assign" and kind(stmt.value) == "Arg":
@@ -124,6 +126,41 @@ def _has_float(t):
     return dtype is None or _has_float(dtype)
 
 
+ALLOCATIONS = frozenset([np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like,
+                         np.empty_like])
+
+
+def is_allocation(info, stmt):
+    """``np.zeros(n)`` and friends: a fresh array whose values carry no derivative."""
+    value = stmt.value
+    if not (kind(value) == "Expr" and value.op == "call"):
+        return False
+    ok, fn = info.constant(value.func.name)
+    return ok and any(fn is a for a in ALLOCATIONS)
+
+
+def _array_families(info):
+    """Array variable -> representative of the variables sharing its memory (aliases, views)."""
+    parent = {}
+
+    def find(n):
+        while parent.get(n, n) != n:
+            n = parent[n]
+        return n
+    for label in info.labels:
+        for stmt in info.blocks[label].body:
+            if kind(stmt) != "Assign" or not isinstance(info.type_of(stmt.target.name),
+                                                        types.Array):
+                continue
+            value = stmt.value
+            if kind(value) == "Var" or (kind(value) == "Expr" and value.op in (
+                    "getitem", "static_getitem", "cast")):
+                base = value if kind(value) == "Var" else value.value
+                if isinstance(info.type_of(base.name), types.Array):
+                    parent[find(stmt.target.name)] = find(base.name)
+    return {n: find(n) for n in list(parent) + [v for v in parent.values()]}
+
+
 def is_view(info, stmt):
     """``a[i]`` / ``a[1:-1]`` giving an array, in code that never writes into arrays."""
     value = stmt.value
@@ -178,6 +215,8 @@ def stmt_deps(info, stmt):
         return [v.name for v in value.incoming_values if kind(v) == "Var"]
     if op == "call":
         fn = info.callee(value)
+        if is_allocation(info, stmt):
+            return []
         if is_dispatcher(fn):
             if value.kws or len(value.args) != len(info.calltypes[value].args):
                 return None     # keyword or default arguments: not followed yet
@@ -250,9 +289,25 @@ class Activity:
                   for name, t in info.typemap.items()}
 
         varied = {info.arg_vars[i] for i in wrt if i in info.arg_vars}
+        stores = [stmt for label in info.labels for stmt in info.blocks[label].body
+                  if kind(stmt) in ("SetItem", "StaticSetItem")]
+        members = {}
+        for name, root in info.family.items():
+            members.setdefault(root, set()).add(name)
+
+        def family(name):
+            return members.get(info.family.get(name), {name})
         changed = True
         while changed:
             changed = False
+            for stmt in stores:     # a varied value written into an array varies it
+                if stmt.value.name in varied and stmt.target.name not in varied:
+                    varied |= family(stmt.target.name)
+                    changed = True
+            for name in list(varied):
+                if not family(name) <= varied:
+                    varied |= family(name)
+                    changed = True
             for _, stmt in assigns:
                 name = stmt.target.name
                 if name in varied or not floaty.get(name):
@@ -271,7 +326,11 @@ class Activity:
         work = list(useful)
         while work:
             name = work.pop()
-            for o in deps.get(name) or []:
+            more = list(deps.get(name) or []) + list(family(name))
+            if isinstance(info.type_of(name), types.Array):
+                # what was written into a useful array is useful
+                more += [s.value.name for s in stores if s.target.name in family(name)]
+            for o in more:
                 if o not in useful:
                     useful.add(o)
                     work.append(o)
@@ -279,11 +338,13 @@ class Activity:
         self.active = {n for n in varied & useful if floaty.get(n)}
         for label, stmt in assigns:
             name = stmt.target.name
-            if name in self.active and is_float_array(info.type_of(name)) \
-                    and not (kind(stmt.value) in ("Arg", "Var") or is_view(info, stmt)):
-                raise not_differentiable("an array computed from differentiated values "
-                                         "(array arguments and their views, read element by "
-                                         "element, are differentiated yet)", stmt.loc)
+            if name in self.active and is_float_array(info.type_of(name)) and not (
+                    kind(stmt.value) in ("Arg", "Var") or is_view(info, stmt)
+                    or (is_allocation(info, stmt) and label not in info.in_loop)):
+                raise not_differentiable(
+                    "an array computed from differentiated values (differentiated arrays "
+                    "are arguments, their views, and np.zeros/empty/... allocated outside "
+                    "loops, read and written element by element)", stmt.loc)
         for label, stmt in assigns:
             name = stmt.target.name
             if name in self.active:
@@ -302,8 +363,10 @@ def _refuse_lost_derivatives(info, stmt, varied, deps):
     k = kind(stmt)
     if k in ("SetItem", "StaticSetItem") and (stmt.value.name in varied
                                               or stmt.target.name in varied):
-        raise not_differentiable("writing into a differentiated array (in-place updates are "
-                                 "not differentiated yet)", stmt.loc)
+        if not (is_float_array(info.type_of(stmt.target.name))
+                and is_float(info.type_of(stmt.value.name))):
+            raise not_differentiable("writing %s into a %s" % (
+                info.type_of(stmt.value.name), info.type_of(stmt.target.name)), stmt.loc)
     if k != "Assign":
         return
     if kind(stmt.value) == "Expr" and stmt.value.op == "call":

@@ -26,6 +26,7 @@ from .analysis import (
     float_leaves,
     is_dispatcher,
     is_float,
+    is_allocation,
     is_float_array,
     is_view,
     is_recomputable,
@@ -171,6 +172,10 @@ class ReverseTransform:
     # ------------------------------------------------------------ planning
     def needed_by(self, stmt):
         """Primal variables the adjoint of active ``stmt`` reads."""
+        if kind(stmt) == "SetItem":
+            return [stmt.index.name]
+        if kind(stmt) == "StaticSetItem":
+            return []
         value, target = stmt.value, stmt.target.name
         if kind(value) != "Expr":
             return []
@@ -207,8 +212,10 @@ class ReverseTransform:
         info = self.info
         stmts = self.assigns(label)
         local = {s.target.name: s for s in stmts}
-        active = [s for s in stmts if self.active(s.target.name) and not self.is_phi(s)
-                  and kind(s.value) != "Arg"]
+        active = [s for s in info.blocks[label].body
+                  if (kind(s) == "Assign" and self.active(s.target.name)
+                      and not self.is_phi(s) and kind(s.value) != "Arg")
+                  or (kind(s) in ("SetItem", "StaticSetItem") and self.active(s.target.name))]
         need = []
         for s in active:
             need += self.needed_by(s)
@@ -301,9 +308,10 @@ class ReverseTransform:
     def bars_needed(self):
         out = {}
         for name in sorted(self.activity.active):
-            if self.is_array(name) and (kind(self.info.defs[name][1].value) == "Var"
-                                        or is_view(self.info, self.info.defs[name][1])):
-                continue        # shares (part of) the adjoint array of another array
+            d = self.info.defs[name][1]
+            if self.is_array(name) and (kind(d.value) == "Var" or is_view(self.info, d)
+                                        or is_allocation(self.info, d)):
+                continue        # shares another's adjoint, or made with its array
             for leaf in self.leaves(name):
                 out[(name, -1 if leaf is None else leaf)] = self.bar(name, leaf)
         return out
@@ -363,6 +371,10 @@ class ReverseTransform:
             src("# block %d (%s)" % (label, _where(block)))
         for stmt in block.body[:-1]:
             src(*self.primal.render(stmt))
+            if kind(stmt) == "Assign" and self.active(stmt.target.name) \
+                    and is_allocation(self.info, stmt):
+                src("%s = np.zeros_like(%s)" % (self.bar(stmt.target.name),
+                                                self.names.var(stmt.target.name)))
         self.emit_pushes(src, label, plan)
         term = block.terminator
         k = kind(term)
@@ -579,7 +591,18 @@ class ReverseTransform:
         else:
             src("%s %s= %s" % (bar, "-" if negate else "+", expr))
 
+    def emit_store_adjoint(self, src, stmt):
+        """``a[i] = v``: the adjoint of a[i] moves to v; the old a[i] no longer matters."""
+        index = repr(stmt.index) if kind(stmt) == "StaticSetItem" else \
+            self.primal.operand(stmt.index)
+        slot = "%s[%s]" % (self.bar(stmt.target.name), index)
+        if self.active(stmt.value.name):
+            self.acc(src, stmt.value.name, None, slot)
+        src("%s = 0.0" % slot)
+
     def emit_adjoint(self, src, stmt):
+        if kind(stmt) in ("SetItem", "StaticSetItem"):
+            return self.emit_store_adjoint(src, stmt)
         value, t = stmt.value, stmt.target.name
         leaves = self.leaves(t)
         if t in self.local_bars and t not in self.written:
