@@ -45,8 +45,10 @@ class FunctionInfo:
                     self.preds[s].append(b)
         self.in_loop = set()
         self.counted_headers = {}   # loop header -> (entry pred, back-edge pred)
+        self.loop_body = {}         # loop header -> blocks of the loop
         for loop in cfg.loops().values():
             self.in_loop |= set(loop.body)
+            self.loop_body[loop.header] = set(loop.body)
             h = loop.header
             back = [p for p in self.preds[h] if p in loop.body]
             entry = [p for p in self.preds[h] if p not in loop.body]

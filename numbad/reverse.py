@@ -219,7 +219,7 @@ class ReverseTransform:
         need = []
         for s in active:
             need += self.needed_by(s)
-        recompute, tape, seen = set(), [], set()
+        recompute, tape, seen, indices = set(), [], set(), []
         while need:
             name = need.pop()
             if name in seen or info.constant(name)[0]:
@@ -227,6 +227,10 @@ class ReverseTransform:
             seen.add(name)
             if not self.defined_in_loop(name):
                 continue        # assigned once: its local still holds the value
+            index = self.loop_index(name, label)
+            if index is not None:
+                indices.append((name, index))
+                continue
             s = local.get(name)
             if s is None and is_view(info, info.defs[name][1]):
                 s = info.defs[name][1]      # a view is cheaper to rebuild than to keep
@@ -245,12 +249,39 @@ class ReverseTransform:
                 raise not_differentiable("a value of type %s needed by the reverse sweep "
                                          "inside a loop" % t, info.defs[n][1].loc)
         order = {b: i for i, b in enumerate(info.labels)}
-        return {"active": active,
+        return {"active": active, "indices": indices,
                 "recompute": sorted((info.defs[n][1] for n in recompute),
                                     key=lambda s: (order[info.defs[s.target.name][0]],
                                                    info.blocks[info.defs[s.target.name][0]]
                                                    .body.index(s))),
                 "floats": sorted(floats), "ints": sorted(ints)}
+
+    def loop_index(self, name, label):
+        """Source computing ``for`` loop variable ``name`` in the reverse of ``label``, or None.
+
+        In the reverse sweep a counted loop's iteration counter holds the number
+        of the iteration being reversed, so ``start + counter * step`` rebuilds
+        a range index without taping it (when start and step are loop-invariant).
+        """
+        info = self.info
+        stmt = info.defs[name][1]
+        while kind(stmt.value) == "Var" and stmt.value.name in info.defs:
+            stmt = info.defs[stmt.value.name][1]
+        if not (kind(stmt.value) == "Expr" and stmt.value.op == "pair_first"):
+            return None
+        header, nxt = info.defs[stmt.value.value.name]
+        if header not in info.counted_headers or label not in info.loop_body[header]:
+            return None
+        _, getiter = self.primal.counter(nxt.value.value.name)
+        rng = info.defs[getiter.value.value.name][1].value.args
+        start = rng[0] if len(rng) >= 2 else None
+        step = rng[2] if len(rng) == 3 else None
+        if any(v is not None and self.defined_in_loop(v.name) and not info.constant(v.name)[0]
+               for v in (start, step)):
+            return None
+        return "%s + %s * %s" % ("0" if start is None else self.primal.operand(start),
+                                 self.counter(header),
+                                 "1" if step is None else self.primal.operand(step))
 
     def defined_in_loop(self, name):
         d = self.info.defs.get(name)
@@ -483,6 +514,8 @@ class ReverseTransform:
         written, self.written = self.written, set()
         self.copies_allowed = copies_allowed
         self.emit_pops(src, plan)
+        for name, index in plan["indices"]:
+            src("%s = %s" % (self.names.var(name), index))
         for stmt in plan["recompute"]:
             src(*self.primal.render(stmt))
         for ret_label, var in self.returns:
