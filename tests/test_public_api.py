@@ -4,9 +4,9 @@ import math
 import numba
 import numpy as np
 import pytest
+from gradcheck import central_difference
 
 import numbad
-from gradcheck import central_difference
 
 
 def energy(x, k, n):

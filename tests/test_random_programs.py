@@ -8,11 +8,11 @@ values stay finite; where a branch or a trip count flips inside the
 finite-difference stencil, the two step sizes disagree and the example is
 discarded rather than judged.
 """
+import importlib.util
 import itertools
 import math
 import os
 import tempfile
-import importlib.util
 
 import numpy as np
 from hypothesis import assume, given

@@ -6,6 +6,7 @@ import pytest
 from numba import njit
 
 import numbad
+from benchmarks.heat1d import heat
 
 
 def fd_array(f, args, i, h=1e-6):
@@ -139,23 +140,6 @@ def test_array_expressions_on_differentiated_arrays_are_refused():
 def test_int_arrays_are_not_differentiable():
     with pytest.raises(TypeError):
         numbad.grad(grid)(np.ones((2, 2), dtype=np.int64))
-
-
-def heat(u0, alpha, steps):
-    n = u0.shape[0]
-    u = np.zeros(n)
-    v = np.zeros(n)
-    for i in range(n):
-        u[i] = u0[i]
-    for _ in range(steps):
-        for i in range(1, n - 1):
-            v[i] = u[i] + alpha * (u[i - 1] - 2.0 * u[i] + u[i + 1])
-        for i in range(1, n - 1):
-            u[i] = v[i]
-    s = 0.0
-    for i in range(n):
-        s += u[i] * u[i]
-    return s
 
 
 def heat_jax(u0, alpha, steps):

@@ -4,10 +4,10 @@ import math
 import numba
 import numpy as np
 import pytest
+from gradcheck import check_grads
 from numba import njit
 
 import numbad
-from gradcheck import check_grads
 
 G = 9.81
 WEIGHTS = np.array([0.5, 1.5, 2.5])

@@ -4,9 +4,9 @@ import math
 import numba
 import numpy as np
 import pytest
+from gradcheck import check_grads
 
 import numbad
-from gradcheck import check_grads
 
 # (name, numbad body, jax body, points): bodies are expressions in x (and y).
 UNARY = [
