@@ -347,7 +347,7 @@ class Activity:
                     "an array computed from differentiated values (differentiated arrays "
                     "are arguments, their views, and np.zeros/empty/... allocated outside "
                     "loops, read and written element by element)", stmt.loc)
-        for label, stmt in assigns:
+        for _, stmt in assigns:
             name = stmt.target.name
             if name in self.active:
                 if deps[name] is None:

@@ -6,8 +6,8 @@ import numpy as np
 from numba.core import types
 
 from . import frontend
-from .derivatives import _def_loc, vjp_of
-from .errors import NotDifferentiableError, not_differentiable
+from .derivatives import vjp_of
+from .errors import NotDifferentiableError, definition_loc, not_differentiable
 
 CHECKPOINT_SCHEMES = ("auto", "none", "binomial", "online")
 
@@ -74,7 +74,7 @@ class _Transformed:
             raise not_differentiable(
                 "a function returning %s with grad (grad needs a float scalar result; "
                 "numbad.vjp takes tuples)" % vjp.return_type,
-                _def_loc(frontend.python_function(self.f)))
+                definition_loc(frontend.python_function(self.f)))
         return vjp, arg_types, wrt
 
     def value_and_grad(self, *args):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from numba.core import types
 
 from . import codegen, frontend
-from .errors import not_differentiable
+from .errors import definition_loc, not_differentiable
 from .reverse import ReverseTransform
 
 _cache = {}
@@ -32,7 +32,7 @@ def vjp_of(f, arg_types, wrt):
             return hit
         if func in _building:
             raise not_differentiable("recursion (%s calls itself, directly or not)"
-                                     % func.__name__, _def_loc(func))
+                                     % func.__name__, definition_loc(func))
         _building.append(func)
         try:
             compiled = _build(func, arg_types, wrt)
@@ -63,12 +63,3 @@ def _check_outputs(tir):
         raise not_differentiable("a function returning %s (numbad supports float scalars "
                                  "and flat tuples of them)" % rt, tir.func_ir.loc)
 
-
-class _Loc:
-    def __init__(self, filename, line):
-        self.filename, self.line = filename, line
-
-
-def _def_loc(func):
-    code = func.__code__
-    return _Loc(code.co_filename, code.co_firstlineno)

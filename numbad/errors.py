@@ -19,3 +19,16 @@ def not_differentiable(what, loc=None):
         if line:
             where += "\n    " + line
     return NotDifferentiableError("numbad cannot differentiate %s%s" % (what, where))
+
+
+class _SourceLocation:
+    """Where a Python function is defined, in the shape of a Numba IR location."""
+
+    def __init__(self, filename, line):
+        self.filename, self.line = filename, line
+
+
+def definition_loc(func):
+    """The location of ``func``'s ``def`` line, for errors about the whole function."""
+    code = func.__code__
+    return _SourceLocation(code.co_filename, code.co_firstlineno)

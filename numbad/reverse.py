@@ -316,7 +316,7 @@ class ReverseTransform:
         src.dedent()
         src("_tape_bytes = 8 * (%s)" % (" + ".join(TAPES[t][0] for t in tapes) or "0"))
         src("# ---- reverse sweep")
-        for (name, leaf), bar in sorted(self.bars_needed().items()):
+        for (name, _), bar in sorted(self.bars_needed().items()):
             if self.is_array(name):
                 src("%s = np.zeros_like(%s)" % (bar, self.names.var(name)))
             else:
@@ -596,7 +596,7 @@ class ReverseTransform:
             # A phi feeding another phi of the same block (a swap): read all first.
             temps = [self.names.fresh("_t") for _ in moves]
             src("%s = %s" % (", ".join(temps) + ",", ", ".join(m[0] for m in moves) + ","))
-            for (bar, _), t in zip(moves, temps):
+            for bar, _ in moves:
                 src("%s = 0.0" % bar)
             for (_, dest), t in zip(moves, temps):
                 if dest:
