@@ -57,6 +57,7 @@ class FunctionInfo:
         self.writes_arrays = any(kind(stmt) in ("SetItem", "StaticSetItem")
                                  for label in self.labels for stmt in self.blocks[label].body)
         self.family = _array_families(self)
+        self.read_only = _read_only_arrays(self)
         self.arg_vars = {}      # arg index -> var name
         for stmt in self.blocks[self.entry].body:
             if kind(stmt) == "Assign" and kind(stmt.value) == "Arg":
@@ -83,13 +84,10 @@ class FunctionInfo:
         return False, None
 
     def callee(self, expr):
-        """The Python object that a ``call`` expression calls."""
+        """The Python object that a ``call`` expression calls, or None when it is not a
+        known global (a bound method such as ``a.sum``, or a function value)."""
         ok, fn = self.constant(expr.func.name)
-        if not ok:
-            raise not_differentiable("a call to a function that is not a known global "
-                                     "(closures and function values are not supported)",
-                                     expr.loc)
-        return fn
+        return fn if ok else None
 
 
 # ---------------------------------------------------------------- types
@@ -161,6 +159,37 @@ def _array_families(info):
                 if isinstance(info.type_of(base.name), types.Array):
                     parent[find(stmt.target.name)] = find(base.name)
     return {n: find(n) for n in list(parent) + [v for v in parent.values()]}
+
+
+def _read_only_arrays(info):
+    """Array variables whose memory this function never changes: no store into them (or
+    their aliases and views), no in-place operator, no call that could write them."""
+    def family_of(name):
+        root = info.family.get(name, name)
+        return {n for n, r in info.family.items() if r == root} | {name}
+    arrays = {n for n, t in info.typemap.items() if isinstance(t, types.Array)}
+    written = set()
+    for label in info.labels:
+        for stmt in info.blocks[label].body:
+            k = kind(stmt)
+            if k in ("SetItem", "StaticSetItem"):
+                written |= family_of(stmt.target.name)
+            elif k == "Assign" and kind(stmt.value) == "Expr":
+                value = stmt.value
+                if value.op == "inplace_binop" and value.lhs.name in arrays:
+                    written |= family_of(value.lhs.name)
+                elif value.op in ("build_tuple", "build_list", "build_set", "build_map"):
+                    for v in value.list_vars():     # escapes into a container
+                        if v.name in arrays:
+                            written |= family_of(v.name)
+                elif value.op == "call":
+                    fn = info.callee(value)
+                    if fn is len or rule_for(fn) is not None or fn in PURE_CALLS:
+                        continue
+                    for v in list(value.args) + [v for _, v in value.kws]:
+                        if v.name in arrays:
+                            written |= family_of(v.name)
+    return arrays - written
 
 
 def is_view(info, stmt):
@@ -264,6 +293,8 @@ def is_recomputable(info, stmt):
     if value.op in ("static_getitem", "exhaust_iter", "getitem", "typed_getitem"):
         if isinstance(info.type_of(stmt.target.name), types.Array):
             return not info.writes_arrays     # a view: the same memory every time
+        if value.value.name in info.read_only:
+            return True     # an element of memory nobody changes: read it again
         return isinstance(info.type_of(value.value.name), types.BaseTuple)
     if value.op == "call":
         ok, fn = info.constant(value.func.name)
@@ -386,6 +417,9 @@ def _describe(info, stmt):
     value = stmt.value
     if kind(value) == "Expr" and value.op == "call":
         ok, fn = info.constant(value.func.name)
+        if not ok:
+            return "a call to %s (a method or function value; no derivative rule)" % (
+                info.type_of(value.func.name))
         if is_dispatcher(fn):
             return ("a call to %s with keyword or default arguments (pass every argument "
                     "positionally)" % fn.py_func.__name__)

@@ -223,7 +223,8 @@ class PrimalRenderer:
         check_callee(self.info, e)
         args = [self.operand(a) for a in e.args]
         args += ["%s=%s" % (k, self.operand(v)) for k, v in e.kws]
-        return ["%s = %s(%s)" % (t, self.ref(fn, e.func.name.lstrip("$")), ", ".join(args))]
+        func = self.operand(e.func) if fn is None else self.ref(fn, e.func.name.lstrip("$"))
+        return ["%s = %s(%s)" % (t, func, ", ".join(args))]
 
     def range_args(self, name):
         """(start, stop, step) sources of the range() call that defined variable ``name``."""

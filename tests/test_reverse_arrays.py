@@ -194,3 +194,51 @@ def test_writing_through_a_view_is_refused_for_now():
         return a[1]
     with pytest.raises(numbad.NotDifferentiableError):
         numbad.grad(f)(np.ones(3))
+
+
+def test_methods_of_data_arrays_are_fine():
+    def f(x, d):
+        return x * d.sum() + x * np.sum(d) + d.mean()
+    assert numbad.grad(f)(2.0, np.arange(4.0)) == 12.0
+
+
+def test_methods_of_differentiated_arrays_are_refused():
+    def f(a):
+        return a.sum()
+    with pytest.raises(numbad.NotDifferentiableError):
+        numbad.grad(f)(np.ones(3))
+
+
+@njit
+def fill(buf, x):
+    buf[0] = x * 2.0
+
+
+def test_a_derivative_vanishing_into_a_callee_that_writes_an_array_is_refused():
+    def f(x, buf):
+        s = 0.0
+        for i in range(3):
+            s += buf[0] * x
+            fill(buf, x + i)
+        return s
+    with pytest.raises(numbad.NotDifferentiableError):
+        numbad.grad(f)(1.5, np.ones(2))
+
+
+def test_reads_of_an_array_a_callee_writes_are_taped_not_reread(rng):
+    @njit
+    def scale(buf, k):
+        for i in range(buf.shape[0]):
+            buf[i] = buf[i] * k
+
+    def f(x, buf):
+        s = 0.0
+        for i in range(3):
+            s += math.sin(buf[i] * x)
+            scale(buf, 2.0)
+        return s
+    buf = rng.normal(size=4)
+    g = numbad.grad(f)(0.7, buf)
+    h = 1e-6
+    np.testing.assert_allclose(g, (f(0.7 + h, buf.copy()) - f(0.7 - h, buf.copy())) / (2 * h),
+                               rtol=1e-6)
