@@ -309,11 +309,9 @@ class ReverseTransform:
             src("%s = 0" % self.counter(header))
         self.ns.update(RUNTIME)
         src("# ---- forward sweep: the primal, recording what the reverse sweep needs")
-        src("_blk = %d" % info.entry, "while True:")
-        src.indent()
-        for i, label in enumerate(b for b in info.labels if not self.inlined_forward(b)):
-            self.forward_block(src, label, "if" if i == 0 else "elif")
-        src.dedent()
+        src("_blk = %d" % info.entry)
+        self.emit_dispatch(src, [b for b in info.labels if not self.inlined_forward(b)],
+                           self.forward_block, reverse=False)
         src("_tape_bytes = 8 * (%s)" % (" + ".join(TAPES[t][0] for t in tapes) or "0"))
         src("# ---- reverse sweep")
         for (name, _), bar in sorted(self.bars_needed().items()):
@@ -322,14 +320,10 @@ class ReverseTransform:
             else:
                 src("%s = 0.0" % bar)
         src("_blk = %s" % (self.returns[0][0] if len(self.returns) == 1 else "_ret_blk"))
-        src("while True:")
-        src.indent()
         starts = {b for b, _ in self.returns}
-        dispatched = [b for b in reversed(info.labels)
-                      if b in starts or self.inlined_reverse(b) != "only"]
-        for i, label in enumerate(dispatched):
-            self.reverse_block(src, label, "if" if i == 0 else "elif")
-        src.dedent()
+        self.emit_dispatch(src, [b for b in info.labels
+                                 if b in starts or self.inlined_reverse(b) != "only"],
+                           self.reverse_block, reverse=True)
         for tape in tapes:
             src("_tape_free(%s)" % tape)
         src("return _ret, (%s), _tape_bytes"
@@ -383,6 +377,44 @@ class ReverseTransform:
             return parts[0]
         return "(%s%s)" % (", ".join(parts), "," if len(parts) == 1 else "")
 
+    # ---- dispatch
+    def emit_dispatch(self, src, labels, emit_case, reverse, loop=None):
+        """``while True:`` over blocks ``labels``, testing ``_blk``; the blocks of each loop
+        get a dispatch loop of their own, so a hot loop tests a few labels, not all.
+
+        Setting ``_blk`` to a block outside the current dispatcher leaves it (``else:
+        break``) and the enclosing one dispatches it; ``_blk = -1`` leaves them all.
+        """
+        src("while True:")
+        src.indent()
+        for i, item in enumerate(self.dispatch_items(labels, reverse, loop)):
+            keyword = "if" if i == 0 else "elif"
+            if isinstance(item, int):
+                emit_case(src, item, keyword)
+                continue
+            header, members = item
+            src("%s %s:  # loop at line %s" % (keyword, " or ".join(
+                "_blk == %d" % b for b in members), self.info.blocks[header].loc.line))
+            src.indent()
+            self.emit_dispatch(src, members, emit_case, reverse, header)
+            src.dedent()
+        src("else:", "    break")
+        src.dedent()
+
+    def dispatch_items(self, labels, reverse, loop):
+        """Blocks and (header, blocks) of the outermost loops inside, in source order."""
+        bodies = {h: b for h, b in self.info.loop_body.items()
+                  if h != loop and b & set(labels)
+                  and (loop is None or b < self.info.loop_body[loop])}
+        outer = [h for h in bodies if not any(bodies[h] < bodies[o] for o in bodies)]
+        grouped = {b for h in outer for b in bodies[h]}
+        items = [b for b in labels if b not in grouped]
+        items += [(h, [b for b in labels if b in bodies[h]]) for h in outer]
+
+        def first(item):
+            return item if isinstance(item, int) else min(item[1])
+        return sorted(items, key=first, reverse=reverse)
+
     # ---- forward sweep
     def inlined_forward(self, label):
         """A block entered from one predecessor only is written inside it, not dispatched."""
@@ -424,7 +456,7 @@ class ReverseTransform:
             src("_ret = %s" % self.primal.operand(term.value))
             if len(self.returns) > 1:
                 src("_ret_blk = %d" % label)
-            src("break")
+            src("_blk = -1")
         elif k == "StaticRaise":
             exc = self.primal.ref(term.exc_class, "exc") if term.exc_class else "Exception"
             args = ", ".join(repr(a) for a in (term.exc_args or ()))
@@ -529,7 +561,7 @@ class ReverseTransform:
         if label == info.entry:
             preds.append(None)      # the function's own entry
         if preds == [None]:
-            src("break")
+            src("_blk = -1")
         elif len(preds) == 1:
             self.emit_back_edge(src, preds[0], label)
         elif label in info.counted_headers:
@@ -580,7 +612,7 @@ class ReverseTransform:
     def emit_back_edge(self, src, pred, label):
         """Move phi adjoints of ``label`` onto the values coming from ``pred``."""
         if pred is None:
-            src("break")
+            src("_blk = -1")
             return
         phis = [s for s in self.assigns(label) if self.is_phi(s) and self.active(s.target.name)]
         moves = []
