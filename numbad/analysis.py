@@ -57,6 +57,9 @@ class FunctionInfo:
         self.writes_arrays = any(kind(stmt) in ("SetItem", "StaticSetItem")
                                  for label in self.labels for stmt in self.blocks[label].body)
         self.family = _array_families(self)
+        self.members = {}       # family representative -> its array variables
+        for name, root in self.family.items():
+            self.members.setdefault(root, set()).add(name)
         self.read_only = _read_only_arrays(self)
         self.arg_vars = {}      # arg index -> var name
         for stmt in self.blocks[self.entry].body:
@@ -82,6 +85,10 @@ class FunctionInfo:
             if ok and (kind(base) == "module" or isinstance(base, type)):
                 return True, getattr(base, value.attr)
         return False, None
+
+    def family_of(self, name):
+        """The array variables sharing memory with ``name`` (itself included)."""
+        return self.members.get(self.family.get(name), {name})
 
     def callee(self, expr):
         """The Python object that a ``call`` expression calls, or None when it is not a
@@ -164,9 +171,7 @@ def _array_families(info):
 def _read_only_arrays(info):
     """Array variables whose memory this function never changes: no store into them (or
     their aliases and views), no in-place operator, no call that could write them."""
-    def family_of(name):
-        root = info.family.get(name, name)
-        return {n for n, r in info.family.items() if r == root} | {name}
+    family_of = info.family_of
     arrays = {n for n, t in info.typemap.items() if isinstance(t, types.Array)}
     written = set()
     for label in info.labels:
@@ -184,7 +189,7 @@ def _read_only_arrays(info):
                             written |= family_of(v.name)
                 elif value.op == "call":
                     fn = info.callee(value)
-                    if fn is len or rule_for(fn) is not None or fn in PURE_CALLS:
+                    if rule_for(fn) is not None or fn in PURE_CALLS:
                         continue
                     for v in list(value.args) + [v for _, v in value.kws]:
                         if v.name in arrays:
@@ -297,8 +302,8 @@ def is_recomputable(info, stmt):
             return True     # an element of memory nobody changes: read it again
         return isinstance(info.type_of(value.value.name), types.BaseTuple)
     if value.op == "call":
-        ok, fn = info.constant(value.func.name)
-        return ok and not is_dispatcher(fn) and (rule_for(fn) is not None or fn in PURE_CALLS)
+        fn = info.callee(value)
+        return not is_dispatcher(fn) and (rule_for(fn) is not None or fn in PURE_CALLS)
     if value.op == "getattr":
         return info.constant(stmt.target.name)[0]
     return False
@@ -324,12 +329,7 @@ class Activity:
         varied = {info.arg_vars[i] for i in wrt if i in info.arg_vars}
         stores = [stmt for label in info.labels for stmt in info.blocks[label].body
                   if kind(stmt) in ("SetItem", "StaticSetItem")]
-        members = {}
-        for name, root in info.family.items():
-            members.setdefault(root, set()).add(name)
-
-        def family(name):
-            return members.get(info.family.get(name), {name})
+        family = info.family_of
         changed = True
         while changed:
             changed = False
