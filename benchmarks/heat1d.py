@@ -15,9 +15,8 @@ import sys
 import numpy as np
 from numba import njit
 
-from benchmarks import harness
-
 import numbad
+from benchmarks import harness
 
 
 @njit

@@ -10,7 +10,7 @@ from numba.core import types
 from numba.core.analysis import compute_cfg_from_blocks
 
 from .errors import not_differentiable
-from .rules import PURE_CALLS, rule_for
+from .rules import METHODS, PURE_CALLS, array_rule_for, rule_for
 
 
 def kind(node):
@@ -159,13 +159,35 @@ def _array_families(info):
             if kind(stmt) != "Assign" or not isinstance(info.type_of(stmt.target.name),
                                                         types.Array):
                 continue
-            value = stmt.value
-            if kind(value) == "Var" or (kind(value) == "Expr" and value.op in (
-                    "getitem", "static_getitem", "cast")):
-                base = value if kind(value) == "Var" else value.value
-                if isinstance(info.type_of(base.name), types.Array):
-                    parent[find(stmt.target.name)] = find(base.name)
+            base = _aliased(info, stmt.value)
+            if base is not None and isinstance(info.type_of(base.name), types.Array):
+                parent[find(stmt.target.name)] = find(base.name)
     return {n: find(n) for n in list(parent) + [v for v in parent.values()]}
+
+
+VIEW_METHODS = frozenset(["T", "transpose", "reshape", "ravel", "view", "swapaxes"])
+VIEW_FUNCTIONS = frozenset([np.transpose, np.ravel, np.reshape, np.swapaxes])
+
+
+def _aliased(info, value):
+    """The variable whose memory expression ``value`` may share (a view), or None."""
+    if kind(value) == "Var":
+        return value
+    if kind(value) != "Expr":
+        return None
+    if value.op in ("getitem", "static_getitem", "cast"):
+        return value.value
+    if value.op == "getattr" and value.attr in VIEW_METHODS:
+        return value.value
+    if value.op == "call":
+        receiver = method_receiver(info, value)
+        if receiver is not None:
+            method = info.defs[value.func.name][1].value.attr
+            return receiver if method in VIEW_METHODS else None
+        fn = info.callee(value)
+        if value.args and any(fn is f for f in VIEW_FUNCTIONS):
+            return value.args[0]
+    return None
 
 
 def _read_only_arrays(info):
@@ -188,21 +210,40 @@ def _read_only_arrays(info):
                         if v.name in arrays:
                             written |= family_of(v.name)
                 elif value.op == "call":
-                    fn = info.callee(value)
-                    if rule_for(fn) is not None or fn in PURE_CALLS:
+                    fn, _ = operation(info, value)
+                    if (rule_for(fn) is not None or array_rule_for(fn) is not None
+                            or fn in PURE_CALLS or is_allocation(info, stmt)):
                         continue
-                    for v in list(value.args) + [v for _, v in value.kws]:
+                    for v in call_inputs(info, value):
                         if v.name in arrays:
                             written |= family_of(v.name)
     return arrays - written
 
 
+def method_receiver(info, value):
+    """The array whose method call expression ``value`` calls (``a`` in ``a.sum()``), or None."""
+    d = info.defs.get(value.func.name)
+    method = d[1].value if d else None
+    if kind(method) == "Expr" and method.op == "getattr" and \
+            isinstance(info.type_of(method.value.name), types.Array):
+        return method.value
+    return None
+
+
+def call_inputs(info, value):
+    """Every variable a call hands to its callee: arguments, keyword arguments, and the
+    receiver of a method call."""
+    receiver = method_receiver(info, value)
+    return list(value.args) + [v for _, v in value.kws] + ([receiver] if receiver else [])
+
+
 def is_view(info, stmt):
-    """``a[i]`` / ``a[1:-1]`` giving an array, in code that never writes into arrays."""
+    """``a[i]`` / ``a[1:-1]`` giving an array whose memory never changes (no array is
+    written in the function, or none of its family)."""
     value = stmt.value
     return (kind(value) == "Expr" and value.op in ("getitem", "static_getitem")
             and isinstance(info.type_of(stmt.target.name), types.Array)
-            and not info.writes_arrays)
+            and (not info.writes_arrays or value.value.name in info.read_only))
 
 
 def is_dispatcher(fn):
@@ -226,16 +267,14 @@ def stmt_deps(info, stmt):
     if k != "Expr":
         return None
     op = value.op
-    if op in ("binop", "inplace_binop"):
-        rule = rule_for(value.fn if op == "binop" else value.immutable_fn)
-        if rule is None:
+    if op in ("binop", "inplace_binop", "unary"):
+        d = derivative(info, value)
+        if d is None:
             return [] if _returns_nonfloat(info, stmt) else None
-        return [v.name for v, p in zip((value.lhs, value.rhs), rule.partials) if p]
-    if op == "unary":
-        rule = rule_for(value.fn)
-        if rule is None:
-            return [] if _returns_nonfloat(info, stmt) else None
-        return [value.value.name]
+        return d.deps()
+    if op == "getattr":
+        d = derivative(info, value)
+        return d.deps() if d is not None else ([] if _returns_nonfloat(info, stmt) else None)
     if op in ("cast", "exhaust_iter"):
         return [value.value.name]
     if op == "build_tuple":
@@ -257,13 +296,79 @@ def stmt_deps(info, stmt):
             if value.kws or len(value.args) != len(info.calltypes[value].args):
                 return None     # keyword or default arguments: not followed yet
             return [a.name for a in value.args]
-        rule = rule_for(fn)
-        if rule is None:
-            return None
-        if len(rule.partials) != len(value.args) or value.kws:
-            return None
-        return [a.name for a, p in zip(value.args, rule.partials) if p]
+        d = derivative(info, value)
+        return d.deps() if d is not None else None
     return None
+
+
+class Derivative:
+    """The derivative rule of one operation: its operands (None for a parameter not
+    given) and one template per operand (None: no derivative flows to it).
+    ``array_rule``: the templates are array-rule shares of ``{g}`` (rules.ARRAY_RULES),
+    else partial derivatives (rules.RULES, element by element on arrays)."""
+
+    def __init__(self, operands, templates, array_rule):
+        self.operands = operands
+        self.templates = templates
+        self.array_rule = array_rule
+
+    def deps(self):
+        return [v.name for v, t in zip(self.operands, self.templates) if t and v is not None]
+
+
+def operation(info, value):
+    """(callable, operand vars) of an operator, call or array attribute expression.
+
+    Array methods become the NumPy functions they are (``a.sum()`` is ``np.sum(a)``,
+    ``a.T`` is ``np.transpose(a)``); an array rule's keyword arguments are placed by
+    parameter name (None for one not given). (None, None) when unknown.
+    """
+    op = value.op
+    if op in ("binop", "inplace_binop"):
+        return (value.fn if op == "binop" else value.immutable_fn), [value.lhs, value.rhs]
+    if op == "unary":
+        return value.fn, [value.value]
+    if op == "getattr":
+        if value.attr == "T" and isinstance(info.type_of(value.value.name), types.Array):
+            return METHODS["T"], [value.value]
+        return None, None
+    if op != "call":
+        return None, None
+    fn, args = info.callee(value), list(value.args)
+    receiver = method_receiver(info, value) if fn is None else None
+    if receiver is not None:
+        fn = METHODS.get(info.defs[value.func.name][1].value.attr)
+        args = [receiver] + args
+    rule = array_rule_for(fn)
+    if rule is None:
+        return fn, (None if value.kws else args)
+    if len(args) > len(rule.params):
+        return fn, None
+    args += [None] * (len(rule.params) - len(args))
+    for name, var in value.kws:
+        if name not in rule.params or args[rule.params.index(name)] is not None:
+            return fn, None
+        args[rule.params.index(name)] = var
+    return fn, args
+
+
+def derivative(info, value):
+    """The Derivative of expression ``value``, or None when numbad has no rule for it."""
+    fn, operands = operation(info, value)
+    if fn is None or operands is None:
+        return None
+    rule = rule_for(fn)
+    if rule is not None:
+        if len(rule.partials) != len(operands):
+            return None
+        return Derivative(operands, rule.partials, False)
+    arule = array_rule_for(fn)
+    if arule is None:
+        return None
+    templates = arule.vjp(*[None if v is None else info.type_of(v.name) for v in operands])
+    if templates is None:
+        return None
+    return Derivative(operands, templates, True)
 
 
 def check_callee(info, expr):
@@ -369,15 +474,10 @@ class Activity:
                     work.append(o)
 
         self.active = {n for n in varied & useful if floaty.get(n)}
-        for label, stmt in assigns:
-            name = stmt.target.name
-            if name in self.active and is_float_array(info.type_of(name)) and not (
-                    kind(stmt.value) in ("Arg", "Var") or is_view(info, stmt)
-                    or (is_allocation(info, stmt) and label not in info.in_loop)):
-                raise not_differentiable(
-                    "an array computed from differentiated values (differentiated arrays "
-                    "are arguments, their views, and np.zeros/empty/... allocated outside "
-                    "loops, read and written element by element)", stmt.loc)
+        self.roles = {}
+        for name in sorted(self.active):
+            if is_float_array(info.type_of(name)) and self.role(name) is None:
+                raise not_differentiable(_unsupported_array(info, name), info.defs[name][1].loc)
         for _, stmt in assigns:
             name = stmt.target.name
             if name in self.active:
@@ -389,6 +489,39 @@ class Activity:
 
     def __contains__(self, name):
         return name in self.active
+
+    def role(self, name):
+        """How the reverse sweep keeps the adjoint of active array ``name``.
+
+        "memory": an argument (one adjoint array for the whole call); "alias":
+        shares the adjoint of the array it names; "view": a view of another
+        array's adjoint; "buffer": a fresh array later written in place (its
+        adjoint is allocated with it; only outside loops); "value": an array
+        nobody writes, such as ``a * b`` (adjoint allocated on first use, so
+        one per loop iteration costs nothing until needed); None: unsupported.
+        """
+        if name not in self.roles:
+            self.roles[name] = self._role(name)
+        return self.roles[name]
+
+    def _role(self, name):
+        info = self.info
+        label, stmt = info.defs[name]
+        value = stmt.value
+        if kind(value) == "Arg":
+            return "memory"
+        if kind(value) == "Var" or (kind(value) == "Expr" and value.op == "cast"):
+            return "alias"
+        written = name not in info.read_only
+        if kind(value) == "Expr" and value.op in ("getitem", "static_getitem"):
+            base = value.value.name
+            if self.role(base) == "value":
+                return "value"
+            return "view" if is_view(info, stmt) else None
+        if written:
+            fresh = kind(value) == "Expr" and value.op in ("call", "binop", "unary")
+            return "buffer" if fresh and label not in info.in_loop else None
+        return "value"
 
 
 def _refuse_lost_derivatives(info, stmt, varied, deps):
@@ -404,6 +537,12 @@ def _refuse_lost_derivatives(info, stmt, varied, deps):
         return
     if kind(stmt.value) == "Expr" and stmt.value.op == "call":
         check_callee(info, stmt.value)
+        fn, _ = operation(info, stmt.value)
+        receiver = method_receiver(info, stmt.value)
+        if fn is None and receiver is not None and receiver.name in varied:
+            raise not_differentiable("the array method %s (no derivative rule)"
+                                     % info.defs[stmt.value.func.name][1].value.attr,
+                                     stmt.loc)
     name = stmt.target.name
     d = deps[name]
     operands = d if d is not None else [v.name for v in stmt.value.list_vars()]
@@ -411,6 +550,19 @@ def _refuse_lost_derivatives(info, stmt, varied, deps):
     if any(o in varied for o in operands) and _has_float(t) and not float_leaves(t):
         raise not_differentiable("%s: a differentiated value flows into a %s"
                                  % (_describe(info, stmt), t), stmt.loc)
+
+
+def _unsupported_array(info, name):
+    """Why active array ``name`` has no adjoint role."""
+    label, stmt = info.defs[name]
+    value = stmt.value
+    if kind(value) == "Expr" and value.op in ("getitem", "static_getitem"):
+        return "a view of an array that is written in place (not supported yet)"
+    if kind(value) == "Expr" and value.op == "phi":
+        return ("an array variable that refers to different arrays written in place "
+                "(double buffering such as `u, v = v, u`; not supported yet)")
+    return ("an array made inside a loop and written in place there (allocate it once, "
+            "outside loops)")
 
 
 def _describe(info, stmt):

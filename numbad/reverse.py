@@ -18,23 +18,26 @@ sweep, as Tapenade's joint mode does).
 """
 import re
 
+from numba import typed
 from numba.core import types
 
 from .analysis import (
     Activity,
     FunctionInfo,
+    derivative,
     float_leaves,
+    is_allocation,
     is_dispatcher,
     is_float,
-    is_allocation,
     is_float_array,
-    is_view,
     is_recomputable,
+    is_view,
     kind,
+    operation,
 )
+from .array_runtime import HELPERS, elementwise_vjp
 from .errors import not_differentiable
 from .ir_source import Names, PrimalRenderer
-from .rules import rule_for
 from .runtime import load_f, load_i, store_f, store_i, tape_free, tape_new, tape_resize
 
 # Runtime helpers, by the names generated code calls them.
@@ -42,9 +45,12 @@ RUNTIME = {"_tape_new": tape_new, "_tape_resize": tape_resize, "_tape_free": tap
            "_store_f": store_f, "_store_i": store_i, "_load_f": load_f, "_load_i": load_i}
 TAPES = {"_ft": ("_fp", "_fcap", "_f"), "_it": ("_ip", "_icap", "_i")}
 
+RUNTIME.update(HELPERS)
+RUNTIME["_List"] = typed.List
 INTERNAL = ("_blk", "_ft", "_fp", "_fcap", "_it", "_ip", "_icap", "_ret", "_ret_bar",
-            "_ret_blk", "_k", "_r", "_tape_bytes") + tuple(RUNTIME)
+            "_ret_blk", "_k", "_r", "_tape_bytes", "_ab") + tuple(RUNTIME)
 _PLACEHOLDER = re.compile(r"\{(\d+|ans)\}")
+_PLACEHOLDER_G = re.compile(r"\{(\d+|ans|g)\}")
 
 
 class Source:
@@ -90,6 +96,8 @@ class ReverseTransform:
         self.activity = Activity(info, self.wrt, [v for _, v in self.returns])
         self.refuse_stale_array_reads()
         self.bars = {}
+        self.deads = {}
+        self.array_tapes = {}   # numba array type -> name of the typed list taping it
         self.local_bars = self.block_local_bars()
         self.written = set()
         self.copies_allowed = True
@@ -146,12 +154,30 @@ class ReverseTransform:
     def leaves(self, name):
         return float_leaves(self.info.type_of(name))
 
+    def role(self, name):
+        """The adjoint's role for an active array (see Activity.role), else None."""
+        return self.activity.role(name) if self.is_array(name) and self.active(name) else None
+
+    def owner(self, name):
+        """The variable whose adjoint ``name`` shares (itself unless an alias)."""
+        while self.role(name) == "alias":
+            value = self.info.defs[name][1].value
+            name = value.name if kind(value) == "Var" else value.value.name
+        return name
+
+    def dead(self, name):
+        """A zero-size array standing for a dead adjoint of array ``name``'s type."""
+        t = self.info.type_of(name)
+        key = "_dead_%s_%dd" % (t.dtype, t.ndim)
+        self.deads[key] = "np.empty((%s), np.%s)" % ("0, " * t.ndim, t.dtype)
+        return key
+
     def bar(self, name, leaf=None):
         if self.is_array(name):
             d = self.info.defs.get(name)
-            if d is not None and kind(d[1].value) == "Var":
-                return self.bar(d[1].value.name)    # an alias shares its array's adjoint
-            if d is not None and is_view(self.info, d[1]):
+            if self.role(name) == "alias":
+                return self.bar(self.owner(name))   # an alias shares its array's adjoint
+            if self.role(name) == "view":
                 # a view's adjoint is the same view of its base's adjoint
                 value = d[1].value
                 index = repr(value.index) if value.op == "static_getitem" else \
@@ -185,27 +211,17 @@ class ReverseTransform:
             return index + ([value.value.name] if self.is_array(value.value.name) else [])
         if value.op == "call" and is_dispatcher(self.info.callee(value)):
             return [a.name for a in value.args]
-        operands, rule = self.rule_operands(stmt)
-        if rule is None:
+        d = derivative(self.info, value)
+        if d is None:
             return []
         out = []
-        for var, partial in zip(operands, rule.partials):
-            if partial and self.active(var.name):
-                for ph in _PLACEHOLDER.findall(partial):
-                    out.append(target if ph == "ans" else operands[int(ph)].name)
+        for var, template in zip(d.operands, d.templates):
+            if template and var is not None and self.active(var.name):
+                for ph in _PLACEHOLDER.findall(template):
+                    out.append(target if ph == "ans" else d.operands[int(ph)].name)
+                if self.role(self.owner(var.name)) == "value":
+                    out.append(self.owner(var.name))    # its shape, for a first adjoint
         return out
-
-    def rule_operands(self, stmt):
-        value = stmt.value
-        if value.op == "binop":
-            return (value.lhs, value.rhs), rule_for(value.fn)
-        if value.op == "inplace_binop":
-            return (value.lhs, value.rhs), rule_for(value.immutable_fn)
-        if value.op == "unary":
-            return (value.value,), rule_for(value.fn)
-        if value.op == "call":
-            return tuple(value.args), rule_for(self.info.callee(value))
-        return (), None
 
     def plan_block(self, label):
         """What block ``label`` recomputes and what it tapes, for its adjoint."""
@@ -239,7 +255,8 @@ class ReverseTransform:
                 need += [v.name for v in s.list_vars() if v.name != name]
             else:
                 tape.append(name)
-        floats = [n for n in tape if not _is_int_like(info.type_of(n))]
+        arrays = [n for n in tape if isinstance(info.type_of(n), types.Array)]
+        floats = [n for n in tape if not _is_int_like(info.type_of(n)) and n not in arrays]
         ints = [n for n in tape if _is_int_like(info.type_of(n))]
         for n in floats:
             t = info.type_of(n)
@@ -254,7 +271,7 @@ class ReverseTransform:
                                     key=lambda s: (order[info.defs[s.target.name][0]],
                                                    info.blocks[info.defs[s.target.name][0]]
                                                    .body.index(s))),
-                "floats": sorted(floats), "ints": sorted(ints)}
+                "floats": sorted(floats), "ints": sorted(ints), "arrays": sorted(arrays)}
 
     def loop_index(self, name, label):
         """Source computing ``for`` loop variable ``name`` in the reverse of ``label``, or None.
@@ -307,16 +324,27 @@ class ReverseTransform:
             src("_store_i(_it, 0, %d)" % len(info.preds[info.entry]), "_ip = 1")
         for header in info.counted_headers:
             src("%s = 0" % self.counter(header))
+        for t in sorted({info.type_of(n) for p in self.plans.values() for n in p["arrays"]},
+                        key=str):
+            tape = self.array_tapes[t] = self.names.fresh("_at")
+            self.ns["_T" + tape] = t
+            src("%s = _List.empty_list(_T%s)" % (tape, tape))
+        if self.array_tapes:
+            src("_ab = 0")
+        declarations = len(src.lines)
         self.ns.update(RUNTIME)
         src("# ---- forward sweep: the primal, recording what the reverse sweep needs")
         src("_blk = %d" % info.entry)
         self.emit_dispatch(src, [b for b in info.labels if not self.inlined_forward(b)],
                            self.forward_block, reverse=False)
-        src("_tape_bytes = 8 * (%s)" % (" + ".join(TAPES[t][0] for t in tapes) or "0"))
+        src("_tape_bytes = 8 * (%s)%s" % (" + ".join(TAPES[t][0] for t in tapes) or "0",
+                                           " + _ab" if self.array_tapes else ""))
         src("# ---- reverse sweep")
         for (name, _), bar in sorted(self.bars_needed().items()):
-            if self.is_array(name):
+            if self.role(name) == "memory":
                 src("%s = np.zeros_like(%s)" % (bar, self.names.var(name)))
+            elif self.role(name) == "value":
+                src("%s = %s" % (bar, self.dead(name)))
             else:
                 src("%s = 0.0" % bar)
         src("_blk = %s" % (self.returns[0][0] if len(self.returns) == 1 else "_ret_blk"))
@@ -328,14 +356,14 @@ class ReverseTransform:
             src("_tape_free(%s)" % tape)
         src("return _ret, (%s), _tape_bytes"
             % "".join(self.arg_cotangent(i) + ", " for i in self.wrt))
+        src.lines[declarations:declarations] = [
+            "    %s = %s" % kv for kv in sorted(self.deads.items())]
         return src.text()
 
     def bars_needed(self):
         out = {}
         for name in sorted(self.activity.active):
-            d = self.info.defs[name][1]
-            if self.is_array(name) and (kind(d.value) == "Var" or is_view(self.info, d)
-                                        or is_allocation(self.info, d)):
+            if self.role(name) in ("alias", "view", "buffer"):
                 continue        # shares another's adjoint, or made with its array
             for leaf in self.leaves(name):
                 out[(name, -1 if leaf is None else leaf)] = self.bar(name, leaf)
@@ -434,8 +462,7 @@ class ReverseTransform:
             src("# block %d (%s)" % (label, _where(block)))
         for stmt in block.body[:-1]:
             src(*self.primal.render(stmt))
-            if kind(stmt) == "Assign" and self.active(stmt.target.name) \
-                    and is_allocation(self.info, stmt):
+            if kind(stmt) == "Assign" and self.role(stmt.target.name) == "buffer":
                 src("%s = np.zeros_like(%s)" % (self.bar(stmt.target.name),
                                                 self.names.var(stmt.target.name)))
         self.emit_pushes(src, label, plan)
@@ -481,6 +508,12 @@ class ReverseTransform:
                 src("_store%s(%s, %s, %s)" % (suffix, tape, _at(pos, j), item))
             if items:
                 src("%s += %d" % (pos, len(items)))
+        for n in plan["arrays"]:
+            # an array nobody writes is kept by reference; one written later, copied
+            v = self.names.var(n)
+            kept = v if n in self.info.read_only else "%s.copy()" % v
+            src("%s.append(%s)" % (self.array_tapes[self.info.type_of(n)], kept),
+                "_ab += %s.nbytes" % v)
 
     def elements(self, name):
         """Source of each number held by variable ``name`` (one, or a tuple's items)."""
@@ -530,7 +563,8 @@ class ReverseTransform:
             return "only"
         if len(info.succs[label]) == 1 and len(info.preds[info.succs[label][0]]) == 1:
             return "only"
-        if not (plan["floats"] or plan["ints"] or plan["recompute"] or plan["active"]) \
+        if not (plan["floats"] or plan["ints"] or plan["arrays"] or plan["recompute"]
+                or plan["active"]) \
                 and label not in {b for b, _ in self.returns}:
             return "copy"
         return None
@@ -587,6 +621,8 @@ class ReverseTransform:
         self.written = written
 
     def emit_pops(self, src, plan):
+        for n in reversed(plan["arrays"]):
+            src("%s = %s.pop()" % (self.names.var(n), self.array_tapes[self.info.type_of(n)]))
         for tape, names in (("_ft", plan["floats"]), ("_it", plan["ints"])):
             pos, _, suffix = TAPES[tape]
             count = sum(len(self.elements(n)) for n in names)
@@ -615,29 +651,32 @@ class ReverseTransform:
             src("_blk = -1")
             return
         phis = [s for s in self.assigns(label) if self.is_phi(s) and self.active(s.target.name)]
-        moves = []
+        moves, zero = [], {}
         for stmt in phis:
             incoming = _incoming(stmt.value, pred)
             for leaf in self.leaves(stmt.target.name):
                 dest = None
                 if incoming is not None and self.active(incoming.name):
                     dest = self.bar(incoming.name, leaf)
-                moves.append((self.bar(stmt.target.name, leaf), dest))
+                moves.append((self.bar(stmt.target.name, leaf), dest,
+                              incoming.name if dest else None))
+                zero[moves[-1][0]] = (self.dead(stmt.target.name)
+                                      if self.is_array(stmt.target.name) else "0.0")
         phi_bars = {m[0] for m in moves}
-        if any(d in phi_bars for _, d in moves):
+        if any(d in phi_bars for _, d, _ in moves):
             # A phi feeding another phi of the same block (a swap): read all first.
             temps = [self.names.fresh("_t") for _ in moves]
             src("%s = %s" % (", ".join(temps) + ",", ", ".join(m[0] for m in moves) + ","))
-            for bar, _ in moves:
-                src("%s = 0.0" % bar)
-            for (_, dest), t in zip(moves, temps):
+            for bar, _, _ in moves:
+                src("%s = %s" % (bar, zero[bar]))
+            for (_, dest, incoming), t in zip(moves, temps):
                 if dest:
-                    src("%s += %s" % (dest, t))
+                    self.transfer(src, incoming, dest, t)
         else:
-            for bar, dest in moves:
+            for bar, dest, incoming in moves:
                 if dest:
-                    src("%s += %s" % (dest, bar))
-                src("%s = 0.0" % bar)
+                    self.transfer(src, incoming, dest, bar)
+                src("%s = %s" % (bar, zero[bar]))
         how = self.inlined_reverse(pred)
         if how == "only" or (how == "copy" and self.copies_allowed):
             copies_allowed = self.copies_allowed
@@ -647,9 +686,33 @@ class ReverseTransform:
         else:
             src("_blk = %d" % pred)
 
-    def acc(self, src, name, leaf, expr, negate=False):
-        """Emit ``bar(name) += expr`` (or ``-=``); the first write to a block-local bar assigns."""
+    def transfer(self, src, name, dest, bar):
+        """Add a phi's adjoint ``bar`` into ``dest``, the adjoint of incoming ``name``
+        (arrays: handing it over when that one is dead)."""
+        if not self.is_array(name):
+            src("%s += %s" % (dest, bar))
+        elif self.role(self.owner(name)) == "value":
+            src("%s = _move(%s, %s)" % (dest, dest, bar))
+        else:
+            src("_add_into(%s, %s)" % (dest, bar))
+
+    def acc(self, src, name, leaf, expr, negate=False, shaped=False):
+        """Emit ``bar(name) += expr`` (or ``-=``); the first write to a block-local bar assigns.
+
+        Array adjoints take ``expr`` summed down to their shape (undoing broadcasting);
+        ``shaped``: ``expr`` may be an array, so a scalar's share is its sum.
+        """
         bar = self.bar(name, leaf)
+        if self.is_array(name):
+            owner = self.owner(name)
+            if self.role(owner) == "value":
+                src("%s = _acc(%s, %s%s, %s)" % (bar, bar, "-" if negate else "",
+                                                 _paren(expr), self.names.var(owner)))
+            else:
+                src("%s %s= _sum_to(%s, %s)" % (bar, "-" if negate else "+", expr, bar))
+            return
+        if shaped:
+            expr = "_sum_to(%s, 0.0)" % expr
         if name in self.local_bars and name not in self.written:
             self.written.add(name)
             src("%s = %s%s" % (bar, "-" if negate else "", expr))
@@ -675,7 +738,7 @@ class ReverseTransform:
         k = kind(value)
         op = value.op if k == "Expr" else k
         if self.is_array(t):
-            return              # aliases share their array's adjoint: nothing to move
+            return self.emit_array_adjoint(src, stmt)
         if op in ("Var", "cast", "exhaust_iter"):
             v = value if k == "Var" else value.value
             if self.active(v.name):
@@ -696,24 +759,66 @@ class ReverseTransform:
             for leaf in leaves:
                 src("%s = 0.0" % self.bar(t, leaf))
 
+    def emit_array_adjoint(self, src, stmt):
+        """Adjoint of a statement making an array: a value's or a fresh buffer's adjoint
+        moves to its operands; aliases, views and arguments have nothing to move."""
+        t, value = stmt.target.name, stmt.value
+        role = self.role(t)
+        if role not in ("value", "buffer") or is_allocation(self.info, stmt):
+            return
+        bar = self.bar(t)
+        if role == "value":
+            src("if %s.size != 0:" % bar)     # a dead adjoint: nothing flowed into it
+            src.indent()
+        if value.op in ("getitem", "static_getitem"):
+            self.emit_element_adjoint(src, value, bar)
+        else:
+            self.emit_rule_adjoint(src, stmt)
+        if role == "value":
+            src.dedent()
+            src("%s = %s" % (bar, self.dead(t)))
+
+    def emit_element_adjoint(self, src, value, tbar):
+        """``x = a[index]`` (an element or a view): ``bar(a)[index] += bar(x)``."""
+        base = value.value.name
+        index = repr(value.index) if value.op == "static_getitem" else \
+            self.primal.operand(value.index)
+        owner = self.owner(base)
+        if self.role(owner) == "value":
+            obar = self.bar(owner)
+            src("%s = _live(%s, %s)" % (obar, obar, self.names.var(owner)))
+        slot = "%s[%s]" % (self.bar(base), index)
+        src("%s += _sum_to(%s, %s)" % (slot, tbar, slot))
+
     def emit_rule_adjoint(self, src, stmt):
-        operands, rule = self.rule_operands(stmt)
-        names = [self.primal.operand(v) for v in operands]
-        tbar = self.bar(stmt.target.name)
-        for var, partial in zip(operands, rule.partials):
-            if not partial or not self.active(var.name):
+        d = derivative(self.info, stmt.value)
+        ops = [None if v is None else self.primal.operand(v) for v in d.operands]
+        t = stmt.target.name
+        tbar = self.bar(t)
+        shaped = d.array_rule or self.is_array(t)
+        ans = self.names.var(t)
+        for i, (var, template) in enumerate(zip(d.operands, d.templates)):
+            if not template or var is None or not self.active(var.name):
                 continue
-            if partial == "1.0":
-                self.acc(src, var.name, None, tbar)
-            elif partial == "-1.0":
-                self.acc(src, var.name, None, tbar, negate=True)
+            if template in ("1.0", "-1.0"):
+                self.acc(src, var.name, None, tbar, negate=template == "-1.0", shaped=shaped)
+                continue
+            if d.array_rule:
+                share = _PLACEHOLDER_G.sub(
+                    lambda m: tbar if m.group(1) == "g" else
+                    ans if m.group(1) == "ans" else ops[int(m.group(1))], template)
+            elif self.is_array(t):
+                holders = list(dict.fromkeys(_PLACEHOLDER.findall(template)))
+                name = "vjp_%s_%d" % (getattr(operation(self.info, stmt.value)[0],
+                                              "__name__", "op"), i)
+                kernel = self.primal.ref(elementwise_vjp(template, holders, name), name)
+                share = "%s(%s)" % (kernel, ", ".join(
+                    [tbar] + [ans if h == "ans" else ops[int(h)] for h in holders]))
             else:
                 expr = _PLACEHOLDER.sub(
-                    lambda m: self.names.var(stmt.target.name) if m.group(1) == "ans"
-                    else names[int(m.group(1))], partial)
-                if not re.fullmatch(r"[\w.]+", expr):
-                    expr = "(%s)" % expr
-                self.acc(src, var.name, None, "%s * %s" % (tbar, expr))
+                    lambda m: ans if m.group(1) == "ans" else ops[int(m.group(1))], template)
+                share = "%s * %s" % (tbar, _paren(expr))
+            self.acc(src, var.name, None, share, shaped=shaped)
 
     def emit_tuple_getitem(self, src, stmt):
         value, tbar = stmt.value, self.bar(stmt.target.name)
@@ -721,10 +826,7 @@ class ReverseTransform:
         if not self.active(tup):
             return
         if self.is_array(tup):
-            index = repr(value.index) if value.op == "static_getitem" else \
-                self.primal.operand(value.index)
-            src("%s[%s] += %s" % (self.bar(tup), index, tbar))
-            return
+            return self.emit_element_adjoint(src, value, tbar)
         n = len(self.info.type_of(tup).types)
         if value.op == "static_getitem" and isinstance(value.index, int):
             src("%s += %s" % (self.bar(tup, value.index % n), tbar))
@@ -758,6 +860,10 @@ class ReverseTransform:
             for leaf in arg_leaves:
                 part = "_r[%d]" % j if leaf is None else "_r[%d][%d]" % (j, leaf)
                 self.acc(src, arg, leaf, part)
+
+
+def _paren(expr):
+    return expr if re.fullmatch(r"[\w.]+", expr) else "(%s)" % expr
 
 
 def _incoming(phi, pred):

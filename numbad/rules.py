@@ -14,6 +14,7 @@ import operator
 from dataclasses import dataclass
 
 import numpy as np
+from numba.core import types
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,100 @@ defrule(np.add, "1.0", "1.0")
 defrule(np.subtract, "1.0", "-1.0")
 defrule(np.multiply, "{1}", "{0}")
 defrule(np.divide, "1.0 / {1}", "-{ans} / {1}")
+defrule(np.true_divide, "1.0 / {1}", "-{ans} / {1}")
+defrule(np.square, "2.0 * {0}")
+defrule(np.reciprocal, "-{ans} * {ans}")
+defrule(np.sign, ZERO)
+defrule(np.maximum, *RULES[max].partials)
+defrule(np.minimum, *RULES[min].partials)
+defrule(np.fmax, *RULES[max].partials)
+defrule(np.fmin, *RULES[min].partials)
+defrule(np.where, ZERO, "(1.0 if {0} else 0.0)", "(0.0 if {0} else 1.0)")
+defrule(np.clip, "(1.0 if {1} <= {0} <= {2} else 0.0)", "(1.0 if {0} < {1} else 0.0)",
+        "(1.0 if {0} > {2} else 0.0)")
+
+
+# Whole-array operations: reductions, linear algebra, shape changes.
+# An array rule gives, per argument, a template of that argument's share of the
+# result's adjoint ``{g}`` (NumPy source in ``{g}``, ``{0}``, ``{1}`` ..., ``{ans}``);
+# reverse mode sums it down to the argument's shape. Rules choose templates by
+# the argument types (``ndim``; a parameter not given is None), and place
+# keyword arguments by ``params``.
+
+@dataclass(frozen=True)
+class ArrayRule:
+    params: tuple       # parameter names, in order (keyword arguments are placed by them)
+    vjp: object         # (type of each given argument ...) -> one template or None each
+
+
+ARRAY_RULES = {}
+
+
+def defarrayrule(fns, params, vjp):
+    """Register an array rule for each callable in ``fns``."""
+    for fn in fns:
+        ARRAY_RULES[fn] = ArrayRule(tuple(params), vjp)
+
+
+def _ndim(t):
+    return getattr(t, "ndim", 0)
+
+
+def _dot_vjp(a, b):
+    shapes = {(0, 0): ("{g} * {1}", "{g} * {0}"),
+              (0, 1): ("np.sum({g} * {1})", "{g} * {0}"),
+              (1, 0): ("{g} * {1}", "np.sum({g} * {0})"),
+              (1, 1): ("{g} * {1}", "{g} * {0}"),
+              (2, 1): ("np.outer({g}, {1})", "np.ascontiguousarray({0}.T) @ {g}"),
+              (1, 2): ("{1} @ {g}", "np.outer({0}, {g})"),
+              (2, 2): ("{g} @ np.ascontiguousarray({1}.T)",
+                       "np.ascontiguousarray({0}.T) @ {g}")}
+    return shapes.get((_ndim(a), _ndim(b)))
+
+
+def _axis_vjp(whole, along):
+    """Templates for a reduction with an optional ``axis`` argument."""
+    def vjp(a, axis):
+        if axis is None or isinstance(axis, (types.NoneType, types.Omitted)):
+            return (whole, None)
+        return (along, None) if along else None
+    return vjp
+
+
+defarrayrule([np.sum], ("a", "axis"), _axis_vjp("{g}", "np.expand_dims({g}, {1})"))
+defarrayrule([np.mean], ("a", "axis"), _axis_vjp(
+    "{g} / {0}.size", "np.expand_dims({g}, {1}) / {0}.shape[{1}]"))
+defarrayrule([np.prod], ("a",), lambda a: ("_prod_vjp({0}, {g})",))
+defarrayrule([np.max, np.amax, np.min, np.amin], ("a",),
+             lambda a: ("_extremum_vjp({0}, {ans}, {g})",))
+defarrayrule([np.dot, operator.matmul], ("a", "b"), _dot_vjp)
+defarrayrule([np.vdot], ("a", "b"), lambda a, b: ("{g} * {1}", "{g} * {0}"))
+defarrayrule([np.linalg.norm], ("x",), lambda x: ("{g} * {0} / {ans}",))
+defarrayrule([np.cumsum], ("a",), lambda a: ("_reverse_cumsum({g}, {0})",))
+defarrayrule([np.outer], ("a", "b"), lambda a, b: (
+    ("{g} @ {1}", "{0} @ {g}") if _ndim(a) == _ndim(b) == 1 else None))
+defarrayrule([np.transpose], ("a",), lambda a: ("{g}.T",))
+defarrayrule([np.copy, np.ascontiguousarray, np.asarray], ("a",), lambda a: ("{g}",))
+_RESHAPE_BACK = "np.ascontiguousarray({g}).reshape({0}.shape)"
+defarrayrule([np.ravel], ("a",), lambda a: (_RESHAPE_BACK,))
+defarrayrule([np.reshape], ("a", "shape", "d1", "d2", "d3"),
+             lambda a, *shape: (_RESHAPE_BACK,) + (None,) * len(shape))
+defarrayrule([np.full], ("shape", "fill_value"), lambda shape, x: (None, "np.sum({g})"))
+defarrayrule([np.full_like], ("a", "fill_value"), lambda a, x: (None, "np.sum({g})"))
+
+# Array methods that are NumPy functions of the array (``a.sum()`` is ``np.sum(a)``).
+METHODS = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
+           "dot": np.dot, "cumsum": np.cumsum, "transpose": np.transpose, "copy": np.copy,
+           "ravel": np.ravel, "flatten": np.ravel, "reshape": np.reshape, "T": np.transpose}
+
+
+def array_rule_for(fn):
+    """The ArrayRule of callable ``fn``, or None."""
+    try:
+        return ARRAY_RULES.get(fn)
+    except TypeError:
+        return None
+
 
 # Calls that are pure and cheap: the reverse sweep may recompute them.
 PURE_CALLS = frozenset([bool, int, float, round, len, math.isnan, math.isinf,

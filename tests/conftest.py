@@ -1,5 +1,6 @@
 import os
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -18,6 +19,11 @@ except ImportError:       # JAX comparisons are skipped without it
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: long checks, left out of the default run")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
 
 
 @pytest.fixture

@@ -14,6 +14,19 @@ def central_difference(f, args, i, h=None):
     return (float(f(*up)) - float(f(*down))) / (2 * h)
 
 
+def fd_array(f, args, i, h=1e-6):
+    """Central differences of f w.r.t. every element of the array args[i]."""
+    a = args[i]
+    out = np.zeros(a.shape)
+    for idx in np.ndindex(a.shape):
+        step = np.zeros_like(a)
+        step[idx] = h
+        up, down = list(args), list(args)
+        up[i], down[i] = a + step, a - step
+        out[idx] = (f(*up) - f(*down)) / (2 * h)
+    return out
+
+
 def check_grads(f, args, argnums=0, jax_f=None, rtol=1e-5, atol=1e-7):
     """Check numbad.grad(f, argnums) at args against finite differences (and jax.grad(jax_f)).
 

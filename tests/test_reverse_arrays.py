@@ -7,19 +7,7 @@ from numba import njit
 
 import numbad
 from benchmarks.heat1d import heat
-
-
-def fd_array(f, args, i, h=1e-6):
-    """Central differences of f w.r.t. every element of the array args[i]."""
-    a = args[i]
-    out = np.zeros(a.shape)
-    for idx in np.ndindex(a.shape):
-        step = np.zeros_like(a)
-        step[idx] = h
-        up, down = list(args), list(args)
-        up[i], down[i] = a + step, a - step
-        out[idx] = (f(*up) - f(*down)) / (2 * h)
-    return out
+from tests.gradcheck import fd_array
 
 
 @njit
@@ -68,11 +56,6 @@ def grid(a):
         for j in range(a.shape[1]):
             s += math.exp(0.1 * a[i, j]) * a[i, 0]
     return s
-
-
-@pytest.fixture
-def rng():
-    return np.random.default_rng(0)
 
 
 def test_least_squares_through_a_call_against_jax(rng, jax_module):
@@ -130,13 +113,6 @@ def test_callers_arrays_are_left_alone_even_when_f_writes_into_them():
     np.testing.assert_array_equal(buf, np.zeros(2))
 
 
-def test_array_expressions_on_differentiated_arrays_are_refused():
-    def f(a):
-        return np.sum(a * a)
-    with pytest.raises(numbad.NotDifferentiableError):
-        numbad.grad(f)(np.ones(3))
-
-
 def test_int_arrays_are_not_differentiable():
     with pytest.raises(TypeError):
         numbad.grad(grid)(np.ones((2, 2), dtype=np.int64))
@@ -183,7 +159,7 @@ def test_allocation_inside_a_loop_is_refused_for_now():
             buf[0] = x
             s += buf[0]
         return s
-    with pytest.raises(numbad.NotDifferentiableError, match="allocated outside"):
+    with pytest.raises(numbad.NotDifferentiableError, match="outside loops"):
         numbad.grad(f)(1.0, 3)
 
 
@@ -202,10 +178,11 @@ def test_methods_of_data_arrays_are_fine():
     assert numbad.grad(f)(2.0, np.arange(4.0)) == 12.0
 
 
-def test_methods_of_differentiated_arrays_are_refused():
+def test_methods_without_a_rule_on_differentiated_arrays_are_refused():
     def f(a):
-        return a.sum()
-    with pytest.raises(numbad.NotDifferentiableError):
+        a.fill(2.0)             # would cut the derivative: refused, never ignored
+        return a[0]
+    with pytest.raises(numbad.NotDifferentiableError, match="array method fill"):
         numbad.grad(f)(np.ones(3))
 
 

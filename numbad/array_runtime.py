@@ -1,0 +1,164 @@
+"""Compiled helpers that generated code calls for the adjoints of whole-array values.
+
+Adjoint bookkeeping (why these exist):
+
+* ``sum_to(g, like)`` undoes broadcasting: a contribution ``g`` to an operand
+  of shape ``like.shape`` (or to a scalar) is summed over the axes that
+  broadcasting added or stretched.
+* The adjoint of an array *value* (the result of ``a * b``, ``np.exp(a)``,
+  a loop-carried ``u = u + ...``) is either *dead* (zero, not allocated: a
+  zero-size array stands for it) or a private array of the value's shape.
+  ``acc`` adds into it, allocating on first use; ``move`` hands one adjoint
+  to another across a ``phi`` without copying; ``live`` makes one for
+  element-wise writes. Nothing else ever holds a reference to an adjoint
+  array, so in-place accumulation is safe.
+* ``elementwise_vjp`` turns a scalar rule template of the rules table into a
+  NumPy ufunc (``numba.vectorize``), so the one table serves arrays too, with
+  NumPy broadcasting for free.
+"""
+import numba
+import numpy as np
+from numba.core import types
+from numba.extending import overload
+
+
+def sum_to(g, like):
+    """``g`` summed down to something that broadcasts to ``like``'s shape (scalar ``like``:
+    a scalar)."""
+    raise NotImplementedError("called from compiled code only")
+
+
+@overload(sum_to)
+def _sum_to(g, like):
+    if not isinstance(g, types.Array):
+        return lambda g, like: g
+    if not isinstance(like, types.Array):
+        return lambda g, like: np.sum(g)
+    ng, nl = g.ndim, like.ndim
+    if nl > ng or nl == 0:
+        return lambda g, like: g
+    return _reducer(ng, nl)
+
+
+def _reducer(ng, nl):
+    """Source of the generic broadcast-undoing sum for ``ng``-d g and ``nl``-d like."""
+    off = ng - nl
+    shape = ", ".join("1 if like.shape[%d] == 1 else g.shape[%d]" % (k, k + off)
+                      for k in range(nl))
+    lines = ["def impl(g, like):"]
+    if off == 0:
+        lines.append("    if g.shape == like.shape:")
+        lines.append("        return np.ascontiguousarray(g)")
+    lines.append("    out = np.zeros((%s,), g.dtype)" % shape)
+    for k in range(ng):
+        lines.append("    " * (k + 1) + "for i%d in range(g.shape[%d]):" % (k, k))
+    index = ", ".join("0 if like.shape[%d] == 1 else i%d" % (k, k + off) for k in range(nl))
+    lines.append("    " * (ng + 1) + "out[%s] += g[%s]" % (
+        index, ", ".join("i%d" % k for k in range(ng))))
+    lines.append("    return out")
+    ns = {"np": np}
+    exec("\n".join(lines), ns)
+    return ns["impl"]
+
+
+@numba.njit
+def acc(bar, g, like):
+    """``bar + g`` (``g`` summed to ``like``'s shape), in place unless ``bar`` is dead."""
+    contribution = sum_to(g, like)
+    if bar.size == 0:
+        bar = np.zeros(like.shape, bar.dtype)
+    bar += contribution
+    return bar
+
+
+@numba.njit
+def move(dest, src):
+    """``dest + src`` for two adjoints of one shape; ``src`` must not be used again."""
+    if src.size == 0:
+        return dest
+    if dest.size == 0:
+        return src
+    dest += src
+    return dest
+
+
+@numba.njit
+def live(bar, like):
+    """``bar``, allocated as zeros of ``like``'s shape if it is dead."""
+    if bar.size == 0:
+        return np.zeros(like.shape, bar.dtype)
+    return bar
+
+
+@numba.njit
+def add_into(dest, src):
+    """``dest += src`` for an array that always has an adjoint (an argument's, a
+    buffer's), when ``src`` may be dead."""
+    if src.size != 0:
+        dest += sum_to(src, dest)
+
+
+@numba.njit
+def reverse_cumsum(g, like):
+    """Adjoint of ``np.cumsum`` (flattening) for an argument shaped like ``like``."""
+    flat = np.ascontiguousarray(g).ravel()
+    out = np.empty_like(flat)
+    s = 0.0
+    for i in range(flat.size - 1, -1, -1):
+        s += flat[i]
+        out[i] = s
+    return out.reshape(like.shape)
+
+
+@numba.njit
+def prod_vjp(a, g):
+    """Adjoint of ``np.prod(a)``: ``g`` times the product of the other elements (exact
+    when ``a`` has zeros)."""
+    flat = np.ascontiguousarray(a).ravel()
+    n = flat.size
+    out = np.empty(n, np.float64)
+    left = 1.0
+    for i in range(n):
+        out[i] = left
+        left *= flat[i]
+    right = 1.0
+    for i in range(n - 1, -1, -1):
+        out[i] *= right * g
+        right *= flat[i]
+    return out.reshape(a.shape)
+
+
+@numba.njit
+def extremum_vjp(a, ans, g):
+    """Adjoint of ``np.max``/``np.min``: ``g`` shared equally by the elements equal to
+    the extremum (as JAX does)."""
+    hit = a == ans
+    return g * hit / np.sum(hit)
+
+
+_KERNELS = {}
+
+
+def elementwise_vjp(template, placeholders, name):
+    """A ufunc computing ``g * partial`` element by element, for a partial template.
+
+    ``placeholders`` are the template's operands in call order (``"0"``, ``"1"``,
+    ``"ans"``); the ufunc takes ``g`` first, then those. ``name`` names it (when new).
+    """
+    key = (template, tuple(placeholders))
+    kernel = _KERNELS.get(key)
+    if kernel is None:
+        params = ["g"] + ["x%s" % p for p in placeholders]
+        body = template
+        for p in placeholders:
+            body = body.replace("{%s}" % p, "x%s" % p)
+        ns = {"math": __import__("math"), "np": np}
+        exec("def %s(%s):\n    return g * (%s)\n" % (name, ", ".join(params), body), ns)
+        kernel = _KERNELS[key] = numba.vectorize(ns[name])
+    return kernel
+
+
+# Generated code calls the helpers by these names.
+HELPERS = {"_sum_to": sum_to, "_acc": acc, "_move": move, "_live": live,
+           "_add_into": add_into, "_reverse_cumsum": reverse_cumsum,
+           "_prod_vjp": prod_vjp, "_extremum_vjp": extremum_vjp}
