@@ -86,6 +86,25 @@ class FunctionInfo:
                 return True, getattr(base, value.attr)
         return False, None
 
+    def alias_root(self, name, _visiting=()):
+        """The array variable whose memory ``name`` names under another name: through
+        ``b = a``, casts, ``a += ...`` and loop phis whose values all name one array."""
+        value = self.defs[name][1].value if name in self.defs else None
+        if kind(value) == "Var":
+            return self.alias_root(value.name, _visiting)
+        if kind(value) == "Expr" and value.op in ("cast", "inplace_binop") and \
+                isinstance(self.type_of(name), types.Array):
+            return self.alias_root(value.value.name if value.op == "cast" else
+                                   value.lhs.name, _visiting)
+        if kind(value) == "Expr" and value.op == "phi" and \
+                isinstance(self.type_of(name), types.Array):
+            if name in _visiting:
+                return None
+            roots = {self.alias_root(v.name, _visiting + (name,))
+                     for v in value.incoming_values if kind(v) == "Var"} - {None}
+            return roots.pop() if len(roots) == 1 else name
+        return name
+
     def family_of(self, name):
         """The array variables sharing memory with ``name`` (itself included)."""
         return self.members.get(self.family.get(name), {name})
@@ -159,9 +178,13 @@ def _array_families(info):
             if kind(stmt) != "Assign" or not isinstance(info.type_of(stmt.target.name),
                                                         types.Array):
                 continue
-            base = _aliased(info, stmt.value)
-            if base is not None and isinstance(info.type_of(base.name), types.Array):
-                parent[find(stmt.target.name)] = find(base.name)
+            value = stmt.value
+            bases = ([v for v in value.incoming_values if kind(v) == "Var"]
+                     if kind(value) == "Expr" and value.op == "phi"
+                     else [_aliased(info, value)])
+            for base in bases:
+                if base is not None and isinstance(info.type_of(base.name), types.Array):
+                    parent[find(stmt.target.name)] = find(base.name)
     return {n: find(n) for n in list(parent) + [v for v in parent.values()]}
 
 
@@ -177,6 +200,8 @@ def _aliased(info, value):
         return None
     if value.op in ("getitem", "static_getitem", "cast"):
         return value.value
+    if value.op == "inplace_binop":
+        return value.lhs        # ``a += b`` on an array updates a and gives a back
     if value.op == "getattr" and value.attr in VIEW_METHODS:
         return value.value
     if value.op == "call":
@@ -395,6 +420,8 @@ def is_recomputable(info, stmt):
         return k != "Var" or not _is_iter(info.type_of(value.name))
     if k != "Expr":
         return False
+    if isinstance(info.type_of(stmt.target.name), types.Array):
+        return is_view(info, stmt)      # arrays are kept, not made again; views are free
     if value.op in ("binop", "inplace_binop", "unary"):
         return all(isinstance(info.type_of(v.name), (types.Number, types.Boolean))
                    for v in value.list_vars())
@@ -510,14 +537,12 @@ class Activity:
         value = stmt.value
         if kind(value) == "Arg":
             return "memory"
-        if kind(value) == "Var" or (kind(value) == "Expr" and value.op == "cast"):
+        if info.alias_root(name) != name:
             return "alias"
         written = name not in info.read_only
         if kind(value) == "Expr" and value.op in ("getitem", "static_getitem"):
-            base = value.value.name
-            if self.role(base) == "value":
-                return "value"
-            return "view" if is_view(info, stmt) else None
+            base = self.role(value.value.name)
+            return "value" if base == "value" else "view" if base else None
         if written:
             fresh = kind(value) == "Expr" and value.op in ("call", "binop", "unary")
             return "buffer" if fresh and label not in info.in_loop else None
@@ -530,7 +555,7 @@ def _refuse_lost_derivatives(info, stmt, varied, deps):
     if k in ("SetItem", "StaticSetItem") and (stmt.value.name in varied
                                               or stmt.target.name in varied):
         if not (is_float_array(info.type_of(stmt.target.name))
-                and is_float(info.type_of(stmt.value.name))):
+                and float_leaves(info.type_of(stmt.value.name)) == [None]):
             raise not_differentiable("writing %s into a %s" % (
                 info.type_of(stmt.value.name), info.type_of(stmt.target.name)), stmt.loc)
     if k != "Assign":
@@ -557,7 +582,7 @@ def _unsupported_array(info, name):
     label, stmt = info.defs[name]
     value = stmt.value
     if kind(value) == "Expr" and value.op in ("getitem", "static_getitem"):
-        return "a view of an array that is written in place (not supported yet)"
+        return _unsupported_array(info, value.value.name)
     if kind(value) == "Expr" and value.op == "phi":
         return ("an array variable that refers to different arrays written in place "
                 "(double buffering such as `u, v = v, u`; not supported yet)")

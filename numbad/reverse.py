@@ -16,6 +16,7 @@ Calls to other ``@njit`` functions are differentiated through: the reverse
 sweep calls their own generated VJP (which recomputes the callee's forward
 sweep, as Tapenade's joint mode does).
 """
+import operator
 import re
 
 from numba import typed
@@ -50,6 +51,8 @@ RUNTIME["_List"] = typed.List
 INTERNAL = ("_blk", "_ft", "_fp", "_fcap", "_it", "_ip", "_icap", "_ret", "_ret_bar",
             "_ret_blk", "_k", "_r", "_tape_bytes", "_ab") + tuple(RUNTIME)
 _PLACEHOLDER = re.compile(r"\{(\d+|ans)\}")
+INPLACE_SYMBOL = {operator.add: "+", operator.sub: "-", operator.mul: "*",
+                  operator.truediv: "/", operator.pow: "**"}
 _PLACEHOLDER_G = re.compile(r"\{(\d+|ans|g)\}")
 
 
@@ -98,6 +101,7 @@ class ReverseTransform:
         self.bars = {}
         self.deads = {}
         self.array_tapes = {}   # numba array type -> name of the typed list taping it
+        self.snapshots = {}     # (id of statement, array name) -> name of its copy
         self.local_bars = self.block_local_bars()
         self.written = set()
         self.copies_allowed = True
@@ -160,10 +164,7 @@ class ReverseTransform:
 
     def owner(self, name):
         """The variable whose adjoint ``name`` shares (itself unless an alias)."""
-        while self.role(name) == "alias":
-            value = self.info.defs[name][1].value
-            name = value.name if kind(value) == "Var" else value.value.name
-        return name
+        return self.info.alias_root(name) if self.role(name) == "alias" else name
 
     def dead(self, name):
         """A zero-size array standing for a dead adjoint of array ``name``'s type."""
@@ -198,19 +199,36 @@ class ReverseTransform:
     # ------------------------------------------------------------ planning
     def needed_by(self, stmt):
         """Primal variables the adjoint of active ``stmt`` reads."""
-        if kind(stmt) == "SetItem":
-            return [stmt.index.name]
-        if kind(stmt) == "StaticSetItem":
-            return []
+        if kind(stmt) in ("SetItem", "StaticSetItem"):
+            index = [stmt.index.name] if kind(stmt) == "SetItem" else []
+            return index + self.view_indices(self.owner(stmt.target.name))
         value, target = stmt.value, stmt.target.name
         if kind(value) != "Expr":
             return []
         if value.op in ("getitem", "typed_getitem", "static_getitem"):
             # the index, and a view's own index (its adjoint is a view of another)
             index = [value.index.name] if value.op != "static_getitem" else []
-            return index + ([value.value.name] if self.is_array(value.value.name) else [])
+            base = self.owner(value.value.name) if self.is_array(value.value.name) else None
+            if base and self.role(base) == "value":
+                return index + [base]       # its shape, for a first adjoint
+            return index + self.view_indices(base)
         if value.op == "call" and is_dispatcher(self.info.callee(value)):
             return [a.name for a in value.args]
+        return self.rule_needs(stmt)
+
+    def view_indices(self, name):
+        """Index variables that the adjoint of view ``name`` (``base_bar[index]``) reads."""
+        out = []
+        while name is not None and self.role(name) == "view":
+            value = self.info.defs[name][1].value
+            if value.op != "static_getitem":
+                out.append(value.index.name)
+            name = self.owner(value.value.name)
+        return out
+
+    def rule_needs(self, stmt):
+        """Primal variables that the rule adjoint of ``stmt`` reads."""
+        value, target = stmt.value, stmt.target.name
         d = derivative(self.info, value)
         if d is None:
             return []
@@ -232,9 +250,14 @@ class ReverseTransform:
                   if (kind(s) == "Assign" and self.active(s.target.name)
                       and not self.is_phi(s) and kind(s.value) != "Arg")
                   or (kind(s) in ("SetItem", "StaticSetItem") and self.active(s.target.name))]
-        need = []
+        need, snapshots = [], []
         for s in active:
-            need += self.needed_by(s)
+            for name in self.needed_by(s):
+                if self.is_array(name) and info.writes_arrays and name not in info.read_only:
+                    # memory written in place: copied where the statement reads it
+                    snapshots.append((s, name, self.snapshot(s, name)))
+                else:
+                    need.append(name)
         recompute, tape, seen, indices = set(), [], set(), []
         while need:
             name = need.pop()
@@ -271,7 +294,27 @@ class ReverseTransform:
                                     key=lambda s: (order[info.defs[s.target.name][0]],
                                                    info.blocks[info.defs[s.target.name][0]]
                                                    .body.index(s))),
-                "floats": sorted(floats), "ints": sorted(ints), "arrays": sorted(arrays)}
+                "floats": sorted(floats), "ints": sorted(ints), "arrays": sorted(arrays),
+                "snapshots": snapshots if label in info.in_loop else [],
+                "local_snapshots": [] if label in info.in_loop else snapshots}
+
+    def snapshot(self, stmt, name):
+        """Name of the copy of array ``name`` taken just before ``stmt`` reads it."""
+        key = (id(stmt), name)
+        if key not in self.snapshots:
+            self.snapshots[key] = self.names.fresh(self.names.var(name) + "_then")
+        return self.snapshots[key]
+
+    def operand_then(self, stmt, var):
+        """Source of operand ``var`` as ``stmt`` read it (its snapshot, if it has one)."""
+        return self.snapshots.get((id(stmt), var.name)) or self.primal.operand(var)
+
+    def snapshot_type(self, name):
+        t = self.info.type_of(name)
+        return types.Array(t.dtype, t.ndim, "C")
+
+    def tape_of(self, t):
+        return self.array_tapes[t]
 
     def loop_index(self, name, label):
         """Source computing ``for`` loop variable ``name`` in the reverse of ``label``, or None.
@@ -324,8 +367,10 @@ class ReverseTransform:
             src("_store_i(_it, 0, %d)" % len(info.preds[info.entry]), "_ip = 1")
         for header in info.counted_headers:
             src("%s = 0" % self.counter(header))
-        for t in sorted({info.type_of(n) for p in self.plans.values() for n in p["arrays"]},
-                        key=str):
+        taped = {info.type_of(n) for p in self.plans.values() for n in p["arrays"]}
+        taped |= {self.snapshot_type(n) for p in self.plans.values()
+                  for _, n, _ in p["snapshots"]}
+        for t in sorted(taped, key=str):
             tape = self.array_tapes[t] = self.names.fresh("_at")
             self.ns["_T" + tape] = t
             src("%s = _List.empty_list(_T%s)" % (tape, tape))
@@ -461,6 +506,14 @@ class ReverseTransform:
         if self.inlined_forward(label):
             src("# block %d (%s)" % (label, _where(block)))
         for stmt in block.body[:-1]:
+            for s, name, snap in plan["local_snapshots"]:
+                if s is stmt:
+                    src("%s = %s.copy()" % (snap, self.names.var(name)))
+            for s, name, _ in plan["snapshots"]:
+                if s is stmt:
+                    v = self.names.var(name)
+                    src("%s.append(%s.copy())" % (self.tape_of(self.snapshot_type(name)), v),
+                        "_ab += %s.nbytes" % v)
             src(*self.primal.render(stmt))
             if kind(stmt) == "Assign" and self.role(stmt.target.name) == "buffer":
                 src("%s = np.zeros_like(%s)" % (self.bar(stmt.target.name),
@@ -509,10 +562,9 @@ class ReverseTransform:
             if items:
                 src("%s += %d" % (pos, len(items)))
         for n in plan["arrays"]:
-            # an array nobody writes is kept by reference; one written later, copied
+            # arrays nobody writes are kept by reference (the others are snapshots)
             v = self.names.var(n)
-            kept = v if n in self.info.read_only else "%s.copy()" % v
-            src("%s.append(%s)" % (self.array_tapes[self.info.type_of(n)], kept),
+            src("%s.append(%s)" % (self.tape_of(self.info.type_of(n)), v),
                 "_ab += %s.nbytes" % v)
 
     def elements(self, name):
@@ -563,8 +615,8 @@ class ReverseTransform:
             return "only"
         if len(info.succs[label]) == 1 and len(info.preds[info.succs[label][0]]) == 1:
             return "only"
-        if not (plan["floats"] or plan["ints"] or plan["arrays"] or plan["recompute"]
-                or plan["active"]) \
+        if not (plan["floats"] or plan["ints"] or plan["arrays"] or plan["snapshots"]
+                or plan["recompute"] or plan["active"]) \
                 and label not in {b for b, _ in self.returns}:
             return "copy"
         return None
@@ -622,7 +674,9 @@ class ReverseTransform:
 
     def emit_pops(self, src, plan):
         for n in reversed(plan["arrays"]):
-            src("%s = %s.pop()" % (self.names.var(n), self.array_tapes[self.info.type_of(n)]))
+            src("%s = %s.pop()" % (self.names.var(n), self.tape_of(self.info.type_of(n))))
+        for _, n, snap in reversed(plan["snapshots"]):
+            src("%s = %s.pop()" % (snap, self.tape_of(self.snapshot_type(n))))
         for tape, names in (("_ft", plan["floats"]), ("_it", plan["ints"])):
             pos, _, suffix = TAPES[tape]
             count = sum(len(self.elements(n)) for n in names)
@@ -650,7 +704,8 @@ class ReverseTransform:
         if pred is None:
             src("_blk = -1")
             return
-        phis = [s for s in self.assigns(label) if self.is_phi(s) and self.active(s.target.name)]
+        phis = [s for s in self.assigns(label) if self.is_phi(s) and self.active(s.target.name)
+                and self.role(s.target.name) != "alias"]     # one array: nothing moves
         moves, zero = [], {}
         for stmt in phis:
             incoming = _incoming(stmt.value, pred)
@@ -720,13 +775,33 @@ class ReverseTransform:
             src("%s %s= %s" % (bar, "-" if negate else "+", expr))
 
     def emit_store_adjoint(self, src, stmt):
-        """``a[i] = v``: the adjoint of a[i] moves to v; the old a[i] no longer matters."""
+        """``a[i] = v`` (or ``a[1:-1] = v``): the adjoint of a[i] moves to v; the old a[i]
+        no longer matters. Storing back a view updated in place (``a[1:-1] += b``
+        ends with ``a[1:-1] = <that view>``) moves nothing."""
+        if self.stores_itself(stmt):
+            return
+        if self.is_array(stmt.value.name) and self.owner(stmt.value.name) in \
+                self.info.family_of(self.owner(stmt.target.name)):
+            raise not_differentiable("copying one part of an array onto another part of the "
+                                     "same array (copy the source first)", stmt.loc)
         index = repr(stmt.index) if kind(stmt) == "StaticSetItem" else \
             self.primal.operand(stmt.index)
         slot = "%s[%s]" % (self.bar(stmt.target.name), index)
         if self.active(stmt.value.name):
-            self.acc(src, stmt.value.name, None, slot)
+            self.acc(src, stmt.value.name, None, slot, shaped=True)
         src("%s = 0.0" % slot)
+
+    def stores_itself(self, stmt):
+        """Whether store ``stmt`` writes a view of its target back onto itself."""
+        if not self.is_array(stmt.value.name):
+            return False
+        d = self.info.defs[self.owner(stmt.value.name)][1].value
+        if not (kind(d) == "Expr" and d.op in ("getitem", "static_getitem")
+                and self.owner(d.value.name) == self.owner(stmt.target.name)):
+            return False
+        if kind(stmt) == "StaticSetItem":
+            return d.op == "static_getitem" and d.index == stmt.index
+        return d.op == "getitem" and d.index.name == stmt.index.name
 
     def emit_adjoint(self, src, stmt):
         if kind(stmt) in ("SetItem", "StaticSetItem"):
@@ -764,6 +839,8 @@ class ReverseTransform:
         moves to its operands; aliases, views and arguments have nothing to move."""
         t, value = stmt.target.name, stmt.value
         role = self.role(t)
+        if kind(value) == "Expr" and value.op == "inplace_binop":
+            return self.emit_inplace_adjoint(src, stmt)
         if role not in ("value", "buffer") or is_allocation(self.info, stmt):
             return
         bar = self.bar(t)
@@ -777,6 +854,24 @@ class ReverseTransform:
         if role == "value":
             src.dedent()
             src("%s = %s" % (bar, self.dead(t)))
+
+    def emit_inplace_adjoint(self, src, stmt):
+        """``a += b`` / ``a -= b`` on an array (or a view): b's adjoint gains a's, which
+        stays; ``a *= c`` / ``a /= c`` by a constant c scale a's adjoint."""
+        value = stmt.value
+        fn, rhs = value.immutable_fn, value.rhs
+        lhs_bar = self.bar(value.lhs.name)
+        if fn in (operator.add, operator.sub):
+            if self.active(rhs.name):
+                self.acc(src, rhs.name, None, lhs_bar, negate=fn is operator.sub, shaped=True)
+        elif fn in (operator.mul, operator.truediv) and not self.active(rhs.name):
+            src("%s %s= %s" % (lhs_bar, "*" if fn is operator.mul else "/",
+                               self.primal.operand(rhs)))
+        else:
+            raise not_differentiable("the in-place operator %s= on an array with a "
+                                     "differentiated right-hand side (write a = a %s b)"
+                                     % (INPLACE_SYMBOL.get(fn, "?"),
+                                        INPLACE_SYMBOL.get(fn, "?")), stmt.loc)
 
     def emit_element_adjoint(self, src, value, tbar):
         """``x = a[index]`` (an element or a view): ``bar(a)[index] += bar(x)``."""
@@ -792,7 +887,7 @@ class ReverseTransform:
 
     def emit_rule_adjoint(self, src, stmt):
         d = derivative(self.info, stmt.value)
-        ops = [None if v is None else self.primal.operand(v) for v in d.operands]
+        ops = [None if v is None else self.operand_then(stmt, v) for v in d.operands]
         t = stmt.target.name
         tbar = self.bar(t)
         shaped = d.array_rule or self.is_array(t)
@@ -851,7 +946,7 @@ class ReverseTransform:
             items = [self.bar(t, i) if i in leaves else "0.0"
                      for i in range(len(self.info.type_of(t).types))]
             out_bar = "(%s,)" % ", ".join(items)
-        args = ", ".join(self.primal.operand(a) for a in value.args)
+        args = ", ".join(self.operand_then(stmt, a) for a in value.args)
         src("_r = %s(%s, %s)[1]" % (vjp, args, out_bar) if args else
             "_r = %s(%s)[1]" % (vjp, out_bar))
         for j, i in enumerate(wrt):

@@ -203,5 +203,5 @@ def array_rule_for(fn):
 
 
 # Calls that are pure and cheap: the reverse sweep may recompute them.
-PURE_CALLS = frozenset([bool, int, float, round, len, math.isnan, math.isinf,
+PURE_CALLS = frozenset([bool, int, float, round, len, slice, math.isnan, math.isinf,
                         math.isfinite, np.float64, np.float32, np.int64, np.int32])

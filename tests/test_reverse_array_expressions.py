@@ -68,3 +68,87 @@ def test_array_expression_gradients(name, rng, jax_module):
              f(*args[:i], args[i] - 1e-6, *args[i + 1:])) / 2e-6
         np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-7,
                                    err_msg="%s: argument %d vs finite differences" % (name, i))
+
+
+# In-place time stepping: slices updated in place, whole-array in-place scaling,
+# slice assignment from array values; the same source runs as a functional JAX
+# program, where ``u[s] op= v`` is written ``u = u.at[s].set(...)``.
+def heat_slices(u0, alpha, steps):
+    u = u0.copy()
+    for _ in range(steps):
+        u[1:-1] += alpha * (u[:-2] - 2.0 * u[1:-1] + u[2:])
+    return np.sum(u * u)
+
+
+def heat_slices_jax(u0, alpha, steps):
+    u = u0
+    for _ in range(steps):
+        u = u.at[1:-1].set(u[1:-1] + alpha * (u[:-2] - 2.0 * u[1:-1] + u[2:]))
+    return (u * u).sum()
+
+
+def advect(u0, k, steps):
+    u = np.zeros_like(u0)
+    u[:] = u0
+    for _ in range(steps):
+        u[1:] = u[1:] * (1.0 - k) + k * np.sin(u[:-1])
+        u *= 0.9
+        u[0] -= 0.1 * u[-1] * k
+    return np.sum(u ** 3)
+
+
+def advect_jax(u0, k, steps):
+    import jax.numpy as jnp
+    u = u0
+    for _ in range(steps):
+        u = u.at[1:].set(u[1:] * (1.0 - k) + k * jnp.sin(u[:-1]))
+        u = u * 0.9
+        u = u.at[0].add(-0.1 * u[-1] * k)
+    return jnp.sum(u ** 3)
+
+
+@pytest.mark.parametrize("f, f_jax", [(heat_slices, heat_slices_jax), (advect, advect_jax)])
+def test_in_place_stepping_with_slices(f, f_jax, rng, jax_module):
+    u0 = rng.uniform(0.1, 1.0, size=9)
+    args = (u0, 0.3, 12)
+    keep = u0.copy()
+    gu, gk = numbad.grad(f, argnums=(0, 1))(*args)
+    eu, ek = jax_module.grad(f_jax, argnums=(0, 1))(*args)
+    np.testing.assert_array_equal(u0, keep)
+    np.testing.assert_allclose(gu, np.asarray(eu), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gk, float(ek), rtol=1e-10)
+    np.testing.assert_allclose(gu, fd_array(f, args, 0), rtol=1e-6, atol=1e-9)
+
+
+def test_loop_carried_array_values(rng, jax_module):
+    source = ("def f(u, k, steps):\n    for t in range(steps):\n"
+              "        u = u * (1.0 - k) + k * np.sin(u) + 0.01 * np.sum(u)\n"
+              "    return np.sum(u * u)")
+    args = (rng.uniform(size=5), 0.2, 7)
+    got = numbad.grad(build(source, np), argnums=(0, 1))(*args)
+    expected = jax_module.grad(build(source, jax_module.numpy), argnums=(0, 1))(*args)
+    np.testing.assert_allclose(got[0], np.asarray(expected[0]), rtol=1e-10)
+    np.testing.assert_allclose(got[1], float(expected[1]), rtol=1e-10)
+
+
+def double_buffer(u0, steps):
+    u = u0.copy()
+    v = np.zeros_like(u0)
+    for _ in range(steps):
+        v[1:-1] = 0.5 * (u[:-2] + u[2:])
+        u, v = v, u
+    return np.sum(u)
+
+
+def overlapping_copy(u0):
+    u = u0.copy()
+    u[1:] = u[:-1]
+    return np.sum(u)
+
+
+@pytest.mark.parametrize("f, args, match", [
+    (double_buffer, (np.ones(5), 3), "double buffering"),
+    (overlapping_copy, (np.ones(5),), "same array")])
+def test_unsupported_in_place_shapes_are_refused(f, args, match):
+    with pytest.raises(numbad.NotDifferentiableError, match=match):
+        numbad.grad(f)(*args)
