@@ -202,7 +202,7 @@ class ReverseTransform:
         if kind(stmt) in ("SetItem", "StaticSetItem"):
             index = [stmt.index.name] if kind(stmt) == "SetItem" else []
             return index + self.view_indices(self.owner(stmt.target.name))
-        value, target = stmt.value, stmt.target.name
+        value = stmt.value
         if kind(value) != "Expr":
             return []
         if value.op in ("getitem", "typed_getitem", "static_getitem"):
