@@ -128,12 +128,46 @@ def vjp(f, *primals):
     out = _primal_dispatcher(f)(*primals)
 
     def f_vjp(out_bar):
+        if isinstance(out, np.ndarray):
+            out_bar = np.ascontiguousarray(out_bar, dtype=out.dtype)
+            if out_bar.shape != out.shape:
+                raise ValueError("out_bar has shape %s; the output has shape %s"
+                                 % (out_bar.shape, out.shape))
         _, bars, tape_bytes = compiled.dispatcher(*_private_copies(primals), out_bar)
         f_vjp.stats = _stats(tape_bytes)
         by_index = dict(zip(wrt, bars))
         return tuple(_cast_like(by_index[i], t) if i in by_index else None
                      for i, t in enumerate(arg_types))
     return out, f_vjp
+
+
+def jacobian(f, argnums=0):
+    """``jacobian(f, argnums)(*args)``: d f / d args[argnums], shaped
+    ``out.shape + arg.shape`` (a tuple of them when ``argnums`` is a tuple).
+
+    Reverse mode, one VJP per output element.
+    """
+    nums = _argnums_tuple(argnums)
+
+    def jac(*args):
+        arg_types = _types_of(args)
+        wrt = tuple(sorted({i % len(args) for i in nums}))
+        _check_wrt(f, arg_types, wrt)
+        compiled = vjp_of(f, arg_types, wrt)
+        out = np.asarray(_primal_dispatcher(f)(*_private_copies(args)))
+        if not (np.issubdtype(out.dtype, np.floating) and out.ndim <= 3):
+            raise TypeError("jacobian needs a float scalar or float array result")
+        rows = {i: np.zeros(out.shape + np.shape(args[i])) for i in wrt}
+        for index in np.ndindex(out.shape):
+            out_bar = np.zeros_like(out)
+            out_bar[index] = 1.0
+            seed = out_bar if out.ndim else float(out_bar)
+            bars = compiled.dispatcher(*_private_copies(args), seed)[1]
+            for i, bar in zip(wrt, bars):
+                rows[i][index] = bar
+        result = tuple(rows[i % len(args)] for i in nums)
+        return result[0] if isinstance(argnums, int) else result
+    return functools.update_wrapper(jac, frontend.python_function(f), updated=())
 
 
 @functools.lru_cache(maxsize=None)

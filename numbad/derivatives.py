@@ -1,4 +1,5 @@
 """Compiled derivatives, built on demand and cached per (function, argument types, wrt)."""
+import re
 import threading
 from dataclasses import dataclass
 
@@ -47,7 +48,7 @@ def _build(func, arg_types, wrt):
     if tir.func_ir.is_generator:
         raise not_differentiable("a generator function (%s)" % func.__name__, tir.func_ir.loc)
     _check_outputs(tir)
-    name = "vjp_" + func.__name__
+    name = "vjp_" + re.sub(r"\W", "_", func.__name__)     # lambdas are "<lambda>"
     transform = ReverseTransform(tir, wrt, name, lambda fn, at, w: vjp_of(fn, at, w).dispatcher)
     source = transform.source()
     return CompiledVJP(codegen.compile_source(source, name, transform.ns), source,
@@ -57,9 +58,10 @@ def _build(func, arg_types, wrt):
 def _check_outputs(tir):
     rt = tir.return_type
     ok = isinstance(rt, (types.Float, types.Integer, types.Boolean, types.NoneType)) or (
+        isinstance(rt, types.Array) and isinstance(rt.dtype, types.Float)) or (
         isinstance(rt, types.BaseTuple) and all(
             isinstance(t, (types.Float, types.Integer, types.Boolean)) for t in rt.types))
     if not ok:
-        raise not_differentiable("a function returning %s (numbad supports float scalars "
-                                 "and flat tuples of them)" % rt, tir.func_ir.loc)
+        raise not_differentiable("a function returning %s (numbad supports float scalars, "
+                                 "float arrays and flat tuples of floats)" % rt, tir.func_ir.loc)
 

@@ -638,7 +638,9 @@ class ReverseTransform:
             src(*self.primal.render(stmt))
         for ret_label, var in self.returns:
             if ret_label == label and self.active(var):
-                for leaf in self.leaves(var):
+                if self.is_array(var):
+                    self.acc(src, var, None, "_ret_bar")
+                for leaf in ([] if self.is_array(var) else self.leaves(var)):
                     seed = "_ret_bar" if leaf is None else "_ret_bar[%d]" % leaf
                     src("%s += %s" % (self.bar(var, leaf), seed))
         for stmt in reversed(plan["active"]):

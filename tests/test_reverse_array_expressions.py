@@ -152,3 +152,40 @@ def overlapping_copy(u0):
 def test_unsupported_in_place_shapes_are_refused(f, args, match):
     with pytest.raises(numbad.NotDifferentiableError, match=match):
         numbad.grad(f)(*args)
+
+
+def smear(a, x):
+    u = a.copy()
+    for _ in range(3):
+        u[1:] += x * np.sin(u[:-1])
+    return u * x
+
+
+def smear_jax(a, x):
+    import jax.numpy as jnp
+    u = a
+    for _ in range(3):
+        u = u.at[1:].add(x * jnp.sin(u[:-1]))
+    return u * x
+
+
+def test_array_results_jacobian_and_vjp(rng, jax_module):
+    a, x = rng.uniform(size=4), 0.7
+    ja, jx = numbad.jacobian(smear, argnums=(0, 1))(a, x)
+    ea, ex = jax_module.jacrev(smear_jax, argnums=(0, 1))(a, x)
+    assert ja.shape == (4, 4) and jx.shape == (4,)
+    np.testing.assert_allclose(ja, np.asarray(ea), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(jx, np.asarray(ex), rtol=1e-12, atol=1e-14)
+    out, f_vjp = numbad.vjp(smear, a, x)
+    np.testing.assert_allclose(out, smear(a, x), rtol=1e-15)
+    w = rng.normal(size=4)
+    ca, cx = f_vjp(w)
+    np.testing.assert_allclose(ca, w @ ja, rtol=1e-12)
+    np.testing.assert_allclose(cx, w @ jx, rtol=1e-12)
+    with pytest.raises(ValueError, match="shape"):
+        f_vjp(np.ones(3))
+
+
+def test_jacobian_of_a_scalar_function_is_its_gradient(rng):
+    a = rng.normal(size=5)
+    np.testing.assert_allclose(numbad.jacobian(lambda v: np.sum(v * v))(a), 2 * a, rtol=1e-14)
