@@ -597,9 +597,14 @@ def _describe(info, stmt):
         if not ok:
             return "a call to %s (a method or function value; no derivative rule)" % (
                 info.type_of(value.func.name))
-        if is_dispatcher(fn):
+        if is_dispatcher(fn) and (value.kws or len(value.args) != len(
+                info.calltypes[value].args)):
             return ("a call to %s with keyword or default arguments (pass every argument "
                     "positionally)" % fn.py_func.__name__)
+        if is_dispatcher(fn):
+            return ("a call to %s that returns %s (differentiated callees return floats; "
+                    "callees that update arrays in place are not supported yet)"
+                    % (fn.py_func.__name__, info.type_of(stmt.target.name)))
         name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
         mod = getattr(fn, "__module__", None)
         return "a call to %s%s (no derivative rule)" % (mod + "." if mod else "", name)

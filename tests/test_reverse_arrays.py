@@ -219,3 +219,18 @@ def test_reads_of_an_array_a_callee_writes_are_taped_not_reread(rng):
     h = 1e-6
     np.testing.assert_allclose(g, (f(0.7 + h, buf.copy()) - f(0.7 - h, buf.copy())) / (2 * h),
                                rtol=1e-6)
+
+
+@njit
+def scale_in_place(u, k):
+    for i in range(u.shape[0]):
+        u[i] *= k
+
+
+def test_a_callee_updating_arrays_in_place_is_refused_by_name():
+    def f(u0, k):
+        u = u0.copy()
+        scale_in_place(u, k)
+        return np.sum(u)
+    with pytest.raises(numbad.NotDifferentiableError, match="scale_in_place that returns none"):
+        numbad.grad(f, argnums=1)(np.ones(3), 2.0)
