@@ -523,9 +523,13 @@ class Activity:
         "memory": an argument (one adjoint array for the whole call); "alias":
         shares the adjoint of the array it names; "view": a view of another
         array's adjoint; "buffer": a fresh array later written in place (its
-        adjoint is allocated with it; only outside loops); "value": an array
-        nobody writes, such as ``a * b`` (adjoint allocated on first use, so
-        one per loop iteration costs nothing until needed); None: unsupported.
+        adjoint is allocated with it); "ref": a loop phi naming different
+        written arrays in different iterations (double buffering ``u, v = v, u``,
+        or ``u = v`` with ``v`` allocated in the loop): its adjoint variable
+        follows the primal, naming the adjoint of the array it names; "value":
+        an array nobody writes, such as ``a * b`` (adjoint allocated on first
+        use, so one per loop iteration costs nothing until needed); None:
+        unsupported.
         """
         if name not in self.roles:
             self.roles[name] = self._role(name)
@@ -544,8 +548,10 @@ class Activity:
             base = self.role(value.value.name)
             return "value" if base == "value" else "view" if base else None
         if written:
+            if kind(value) == "Expr" and value.op == "phi":
+                return "ref"
             fresh = kind(value) == "Expr" and value.op in ("call", "binop", "unary")
-            return "buffer" if fresh and label not in info.in_loop else None
+            return "buffer" if fresh else None
         return "value"
 
 
@@ -583,11 +589,7 @@ def _unsupported_array(info, name):
     value = stmt.value
     if kind(value) == "Expr" and value.op in ("getitem", "static_getitem"):
         return _unsupported_array(info, value.value.name)
-    if kind(value) == "Expr" and value.op == "phi":
-        return ("an array variable that refers to different arrays written in place "
-                "(double buffering such as `u, v = v, u`; not supported yet)")
-    return ("an array made inside a loop and written in place there (allocate it once, "
-            "outside loops)")
+    return "an array written in place that is made by %s" % _describe(info, stmt)
 
 
 def _describe(info, stmt):

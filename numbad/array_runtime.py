@@ -136,6 +136,32 @@ def extremum_vjp(a, ans, g):
     return g * hit / np.sum(hit)
 
 
+@numba.njit
+def _extent(a):
+    """First and one-past-last byte address that array ``a`` touches."""
+    lo = hi = a.ctypes.data
+    for k in range(a.ndim):
+        reach = (a.shape[k] - 1) * a.strides[k]
+        if reach < 0:
+            lo += reach
+        else:
+            hi += reach
+    return lo, hi + a.itemsize
+
+
+@numba.njit
+def partly_overlap(a, b):
+    """Whether arrays ``a`` and ``b`` share memory without being the same elements in
+    the same order (Numba's in-place operators then differ from NumPy's)."""
+    if a.size == 0 or b.size == 0:
+        return False
+    lo_a, hi_a = _extent(a)
+    lo_b, hi_b = _extent(b)
+    if hi_a <= lo_b or hi_b <= lo_a:
+        return False
+    return not (lo_a == lo_b and a.shape == b.shape and a.strides == b.strides)
+
+
 _KERNELS = {}
 
 
@@ -161,4 +187,5 @@ def elementwise_vjp(template, placeholders, name):
 # Generated code calls the helpers by these names.
 HELPERS = {"_sum_to": sum_to, "_acc": acc, "_move": move, "_live": live,
            "_add_into": add_into, "_reverse_cumsum": reverse_cumsum,
-           "_prod_vjp": prod_vjp, "_extremum_vjp": extremum_vjp}
+           "_prod_vjp": prod_vjp, "_extremum_vjp": extremum_vjp,
+           "_partly_overlap": partly_overlap}

@@ -37,7 +37,7 @@ from .analysis import (
     operation,
 )
 from .array_runtime import HELPERS, elementwise_vjp
-from .errors import not_differentiable
+from .errors import NotDifferentiableError, not_differentiable
 from .ir_source import Names, PrimalRenderer
 from .runtime import load_f, load_i, store_f, store_i, tape_free, tape_new, tape_resize
 
@@ -370,6 +370,7 @@ class ReverseTransform:
         taped = {info.type_of(n) for p in self.plans.values() for n in p["arrays"]}
         taped |= {self.snapshot_type(n) for p in self.plans.values()
                   for _, n, _ in p["snapshots"]}
+        taped |= {self.snapshot_type(n) for n in self.ref_phis()}
         for t in sorted(taped, key=str):
             tape = self.array_tapes[t] = self.names.fresh("_at")
             self.ns["_T" + tape] = t
@@ -378,6 +379,12 @@ class ReverseTransform:
             src("_ab = 0")
         declarations = len(src.lines)
         self.ns.update(RUNTIME)
+        for name in sorted(self.activity.active):
+            # adjoints the forward sweep already names: arguments' and written arrays'
+            if self.role(name) == "memory":
+                src("%s = np.zeros_like(%s)" % (self.bar(name), self.names.var(name)))
+            elif self.role(name) in ("ref", "buffer"):
+                src("%s = %s" % (self.bar(name), self.dead(name)))
         src("# ---- forward sweep: the primal, recording what the reverse sweep needs")
         src("_blk = %d" % info.entry)
         self.emit_dispatch(src, [b for b in info.labels if not self.inlined_forward(b)],
@@ -386,9 +393,7 @@ class ReverseTransform:
                                            " + _ab" if self.array_tapes else ""))
         src("# ---- reverse sweep")
         for (name, _), bar in sorted(self.bars_needed().items()):
-            if self.role(name) == "memory":
-                src("%s = np.zeros_like(%s)" % (bar, self.names.var(name)))
-            elif self.role(name) == "value":
+            if self.role(name) == "value":
                 src("%s = %s" % (bar, self.dead(name)))
             else:
                 src("%s = 0.0" % bar)
@@ -408,11 +413,27 @@ class ReverseTransform:
     def bars_needed(self):
         out = {}
         for name in sorted(self.activity.active):
-            if self.role(name) in ("alias", "view", "buffer"):
-                continue        # shares another's adjoint, or made with its array
+            if self.role(name) in ("alias", "view", "buffer", "ref", "memory"):
+                continue        # shares another's adjoint, or named in the forward sweep
             for leaf in self.leaves(name):
                 out[(name, -1 if leaf is None else leaf)] = self.bar(name, leaf)
         return out
+
+    def ref_phis(self):
+        """Active array phis of role "ref" (see Activity.role)."""
+        return [s.target.name for b in self.info.labels for s in self.assigns(b)
+                if self.is_phi(s) and self.role(s.target.name) == "ref"]
+
+    def ref_moves(self, pred, dest):
+        """The "ref" phis of ``dest`` with their incoming variable from ``pred`` (or None),
+        and those phis whose adjoint reference the edge overwrites for good: the forward
+        sweep tapes those references, the reverse sweep pops them back. A phi that is
+        itself carried into another phi (``u, v = v, u``) gets its reference back from
+        that phi's instead."""
+        moves = [(s.target.name, _incoming(s.value, pred)) for s in self.assigns(dest)
+                 if self.is_phi(s) and self.role(s.target.name) == "ref"]
+        kept = {self.owner(v.name) for _, v in moves if v is not None and self.active(v.name)}
+        return moves, [p for p, _ in moves if p not in kept]
 
     def multi_pred_succ(self, label):
         """Whether some edge out of ``label`` pushes which edge it was."""
@@ -514,6 +535,7 @@ class ReverseTransform:
                     v = self.names.var(name)
                     src("%s.append(%s.copy())" % (self.tape_of(self.snapshot_type(name)), v),
                         "_ab += %s.nbytes" % v)
+            self.emit_overlap_guard(src, stmt)
             src(*self.primal.render(stmt))
             if kind(stmt) == "Assign" and self.role(stmt.target.name) == "buffer":
                 src("%s = np.zeros_like(%s)" % (self.bar(stmt.target.name),
@@ -545,6 +567,26 @@ class ReverseTransform:
             src("raise %s" % self.primal.operand(term.exception))
         else:
             raise not_differentiable("the terminator %s" % k, term.loc)
+
+    def emit_overlap_guard(self, src, stmt):
+        """Before ``a += b`` on arrays that may share memory: refuse at run time when they
+        partly overlap (Numba then reads elements it already updated, unlike NumPy, and
+        the adjoint would not match)."""
+        value = stmt.value
+        if not (kind(stmt) == "Assign" and self.role(stmt.target.name)
+                and kind(value) == "Expr" and value.op == "inplace_binop"
+                and self.is_array(value.rhs.name) and value.rhs.name != value.lhs.name
+                and self.owner(value.rhs.name) in self.info.family_of(
+                    self.owner(value.lhs.name))):
+            return
+        error = not_differentiable(
+            "an in-place operator whose right-hand side partly overlaps the array it "
+            "updates (Numba reads elements it has already updated; copy the right-hand "
+            "side first)", stmt.loc)
+        self.ns["_NotDifferentiableError"] = NotDifferentiableError
+        src("if _partly_overlap(%s, %s):" % (self.primal.operand(value.lhs),
+                                             self.primal.operand(value.rhs)),
+            "    raise _NotDifferentiableError(%r)" % str(error))
 
     def emit_pushes(self, src, label, plan):
         floats = [e for n in plan["floats"] for e in self.elements(n)]
@@ -592,6 +634,13 @@ class ReverseTransform:
                 if incoming is not None:
                     copies.append((self.names.var(stmt.target.name),
                                    self.primal.operand(incoming)))
+        moves, taped = self.ref_moves(src_label, dest)
+        for phi in taped:
+            src("%s.append(%s)" % (self.tape_of(self.snapshot_type(phi)), self.bar(phi)))
+        for phi, incoming in moves:     # an array phi's adjoint follows the array it names
+            copies.append((self.bar(phi), self.bar(incoming.name)
+                           if incoming is not None and self.active(incoming.name)
+                           else self.dead(phi)))
         if len(copies) == 1:
             src("%s = %s" % copies[0])
         elif copies:
@@ -605,20 +654,23 @@ class ReverseTransform:
     def inlined_reverse(self, label):
         """Whether the reverse of ``label`` is written where it is entered, not dispatched.
 
-        "only": its one successor is its only way in, so it is written there and
-        nowhere else; "copy": it only moves phi adjoints and picks a predecessor
-        (a loop header), so a copy of it ends each block that leads to it, one
-        level deep, saving a trip through the dispatch loop per iteration.
+        "copy": it only moves phi adjoints and picks a predecessor (a loop
+        header), so a copy of it ends each block that leads to it, one level
+        deep, saving a trip through the dispatch loop per iteration; "only": it
+        is entered from one place in the generated code (its one successor,
+        whose only way in it is, and which is not copied), so it is written
+        there and nowhere else.
         """
         info, plan = self.info, self.plans[label]
-        if label == info.entry and not info.preds[label]:
-            return "only"
-        if len(info.succs[label]) == 1 and len(info.preds[info.succs[label][0]]) == 1:
-            return "only"
+        returns = {b for b, _ in self.returns}
         if not (plan["floats"] or plan["ints"] or plan["arrays"] or plan["snapshots"]
                 or plan["recompute"] or plan["active"]) \
-                and label not in {b for b, _ in self.returns}:
+                and label not in returns and (info.preds[label] or label != info.entry):
             return "copy"
+        succs = info.succs[label]
+        if len(succs) == 1 and len(info.preds[succs[0]]) == 1 and label not in returns \
+                and self.inlined_reverse(succs[0]) != "copy":
+            return "only"
         return None
 
     def reverse_block(self, src, label, keyword):
@@ -707,7 +759,7 @@ class ReverseTransform:
             src("_blk = -1")
             return
         phis = [s for s in self.assigns(label) if self.is_phi(s) and self.active(s.target.name)
-                and self.role(s.target.name) != "alias"]     # one array: nothing moves
+                and self.role(s.target.name) not in ("alias", "ref")]
         moves, zero = [], {}
         for stmt in phis:
             incoming = _incoming(stmt.value, pred)
@@ -734,6 +786,7 @@ class ReverseTransform:
                 if dest:
                     self.transfer(src, incoming, dest, bar)
                 src("%s = %s" % (bar, zero[bar]))
+        self.emit_ref_restore(src, pred, label)
         how = self.inlined_reverse(pred)
         if how == "only" or (how == "copy" and self.copies_allowed):
             copies_allowed = self.copies_allowed
@@ -742,6 +795,19 @@ class ReverseTransform:
             self.copies_allowed = copies_allowed
         else:
             src("_blk = %d" % pred)
+
+    def emit_ref_restore(self, src, pred, label):
+        """Undo the edge's moves of array adjoint references: each incoming array whose
+        adjoint variable is reassigned (a "ref" phi's, or a buffer made in a loop) gets
+        back the reference its phi took; phis overwritten for good pop theirs."""
+        moves, taped = self.ref_moves(pred, label)
+        back = [(self.bar(v.name), self.bar(phi)) for phi, v in moves
+                if v is not None and self.active(v.name)
+                and self.role(self.owner(v.name)) in ("ref", "buffer")]
+        if back:
+            src("%s, = %s," % (", ".join(b[0] for b in back), ", ".join(b[1] for b in back)))
+        for phi in reversed(taped):
+            src("%s = %s.pop()" % (self.bar(phi), self.tape_of(self.snapshot_type(phi))))
 
     def transfer(self, src, name, dest, bar):
         """Add a phi's adjoint ``bar`` into ``dest``, the adjoint of incoming ``name``
@@ -782,15 +848,20 @@ class ReverseTransform:
         ends with ``a[1:-1] = <that view>``) moves nothing."""
         if self.stores_itself(stmt):
             return
-        if self.is_array(stmt.value.name) and self.owner(stmt.value.name) in \
-                self.info.family_of(self.owner(stmt.target.name)):
-            raise not_differentiable("copying one part of an array onto another part of the "
-                                     "same array (copy the source first)", stmt.loc)
         index = repr(stmt.index) if kind(stmt) == "StaticSetItem" else \
             self.primal.operand(stmt.index)
         slot = "%s[%s]" % (self.bar(stmt.target.name), index)
-        if self.active(stmt.value.name):
-            self.acc(src, stmt.value.name, None, slot, shaped=True)
+        value = stmt.value.name
+        if self.active(value) and self.is_array(value) and self.owner(value) in \
+                self.info.family_of(self.owner(stmt.target.name)):
+            # the source may overlap the destination (``u[1:] = u[:-1]``): take the
+            # destination's adjoint out before the source's adjoint gains it
+            moved = self.names.fresh("_g")
+            src("%s = %s.copy()" % (moved, slot), "%s = 0.0" % slot)
+            self.acc(src, value, None, moved, shaped=True)
+            return
+        if self.active(value):
+            self.acc(src, value, None, slot, shaped=True)
         src("%s = 0.0" % slot)
 
     def stores_itself(self, stmt):
@@ -843,9 +914,15 @@ class ReverseTransform:
         role = self.role(t)
         if kind(value) == "Expr" and value.op == "inplace_binop":
             return self.emit_inplace_adjoint(src, stmt)
+        bar = self.bar(t)
+        if role == "buffer" and self.info.defs[t][0] in self.info.in_loop:
+            # made again next time round: its adjoint array is reused from zero
+            if not is_allocation(self.info, stmt):
+                self.emit_rule_adjoint(src, stmt)
+            src("%s.fill(0.0)" % bar)
+            return
         if role not in ("value", "buffer") or is_allocation(self.info, stmt):
             return
-        bar = self.bar(t)
         if role == "value":
             src("if %s.size != 0:" % bar)     # a dead adjoint: nothing flowed into it
             src.indent()

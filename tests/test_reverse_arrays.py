@@ -151,18 +151,6 @@ def test_in_place_updates_of_an_argument_are_w_r_t_its_values_at_call_time(rng):
                                rtol=1e-6, atol=1e-9)
 
 
-def test_allocation_inside_a_loop_is_refused_for_now():
-    def f(x, n):
-        s = 0.0
-        for _ in range(n):
-            buf = np.zeros(2)
-            buf[0] = x
-            s += buf[0]
-        return s
-    with pytest.raises(numbad.NotDifferentiableError, match="outside loops"):
-        numbad.grad(f)(1.0, 3)
-
-
 def test_writing_through_a_view():
     def f(a):
         b = a[1:]
