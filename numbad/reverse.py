@@ -924,6 +924,11 @@ class ReverseTransform:
         if role not in ("value", "buffer") or is_allocation(self.info, stmt):
             return
         if role == "value":
+            for v in value.list_vars():
+                if v.name in self.local_bars and v.name not in self.written:
+                    # its first accumulation is conditional below: it cannot assign
+                    self.written.add(v.name)
+                    src("%s = 0.0" % self.bar(v.name))
             src("if %s.size != 0:" % bar)     # a dead adjoint: nothing flowed into it
             src.indent()
         if value.op in ("getitem", "static_getitem"):
