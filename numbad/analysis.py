@@ -60,7 +60,7 @@ class FunctionInfo:
         self.members = {}       # family representative -> its array variables
         for name, root in self.family.items():
             self.members.setdefault(root, set()).add(name)
-        self.read_only = _read_only_arrays(self)
+        self.read_only, self.opaquely_written = _read_only_arrays(self)
         self.arg_vars = {}      # arg index -> var name
         for stmt in self.blocks[self.entry].body:
             if kind(stmt) == "Assign" and kind(stmt.value) == "Arg":
@@ -216,11 +216,12 @@ def _aliased(info, value):
 
 
 def _read_only_arrays(info):
-    """Array variables whose memory this function never changes: no store into them (or
-    their aliases and views), no in-place operator, no call that could write them."""
+    """(Array variables whose memory this function never changes: no store into them (or
+    their aliases and views), no in-place operator, no call that could write them; those
+    whose memory a call or a container may change, out of sight of the transforms)."""
     family_of = info.family_of
     arrays = {n for n, t in info.typemap.items() if isinstance(t, types.Array)}
-    written = set()
+    written, opaque = set(), set()
     for label in info.labels:
         for stmt in info.blocks[label].body:
             k = kind(stmt)
@@ -233,7 +234,7 @@ def _read_only_arrays(info):
                 elif value.op in ("build_tuple", "build_list", "build_set", "build_map"):
                     for v in value.list_vars():     # escapes into a container
                         if v.name in arrays:
-                            written |= family_of(v.name)
+                            opaque |= family_of(v.name)
                 elif value.op == "call":
                     fn, _ = operation(info, value)
                     if (rule_for(fn) is not None or array_rule_for(fn) is not None
@@ -241,8 +242,8 @@ def _read_only_arrays(info):
                         continue
                     for v in call_inputs(info, value):
                         if v.name in arrays:
-                            written |= family_of(v.name)
-    return arrays - written
+                            opaque |= family_of(v.name)
+    return arrays - written - opaque, opaque
 
 
 def method_receiver(info, value):

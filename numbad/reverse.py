@@ -105,7 +105,11 @@ class ReverseTransform:
         self.local_bars = self.block_local_bars()
         self.written = set()
         self.copies_allowed = True
+        self.restored = set()   # families whose overwritten values are taped at each write
         self.plans = {b: self.plan_block(b) for b in info.labels}
+        self.restored = self.choose_restored()
+        if self.restored:
+            self.plans = {b: self.plan_block(b) for b in info.labels}
 
     def refuse_stale_array_reads(self):
         """A callee's VJP re-reads its array arguments in the reverse sweep: they must not
@@ -241,11 +245,102 @@ class ReverseTransform:
                     out.append(self.owner(var.name))    # its shape, for a first adjoint
         return out
 
-    def plan_block(self, label):
+    # ---- overwritten values: taped where written, put back by the reverse sweep
+    def family_key(self, name):
+        return self.info.family.get(name, name)
+
+    def written_family(self, stmt):
+        """The array family whose values ``stmt`` changes (a store or an in-place operator
+        on a float array; not a view stored back onto itself), else None."""
+        k = kind(stmt)
+        if k in ("SetItem", "StaticSetItem") and self.is_array(stmt.target.name):
+            return None if self.stores_itself(stmt) else self.family_key(stmt.target.name)
+        if k == "Assign" and kind(stmt.value) == "Expr" and stmt.value.op == "inplace_binop" \
+                and self.is_array(stmt.value.lhs.name):
+            return self.family_key(stmt.value.lhs.name)
+        return None
+
+    def read_family(self, name):
+        """The family of written float arrays that scalar ``name`` is an element of."""
+        value = self.info.defs[name][1].value
+        if kind(value) == "Expr" and value.op in ("getitem", "static_getitem") \
+                and self.is_array(value.value.name) and is_float(self.info.type_of(name)) \
+                and value.value.name not in self.info.read_only:
+            return self.family_key(value.value.name)
+        return None
+
+    def loop_weight(self, label):
+        return 8 ** sum(label in body for body in self.info.loop_body.values())
+
+    def choose_restored(self):
+        """Array families for which taping the values each write overwrites (and putting
+        them back in the reverse sweep) costs less than taping every element read that
+        the reverse sweep needs: reads then are simply done again. Weighs each site by
+        8 ** its loop depth (Tapenade's rule: save only what is overwritten)."""
+        reads, writes = {}, {}
+        for label, plan in self.plans.items():
+            for name in plan["floats"]:
+                family = self.read_family(name)
+                if family is not None:
+                    reads[family] = reads.get(family, 0) + self.loop_weight(label)
+            for stmt in self.info.blocks[label].body:
+                family = self.written_family(stmt)
+                if family is not None:
+                    writes[family] = writes.get(family, 0) + self.loop_weight(label)
+        return {f for f, n in reads.items() if n >= writes.get(f, 0)
+                and f not in self.info.opaquely_written}
+
+    def restores(self, label):
+        """Statements of ``label`` whose overwritten values are taped, in order."""
+        return [s for s in self.info.blocks[label].body
+                if self.written_family(s) in self.restored]
+
+    def reread(self, stmt, label, restores):
+        """Whether element read ``stmt`` of block ``label`` can be done again in the reverse
+        sweep: its family's writes are undone there, and no write in the block precedes it."""
+        family = self.read_family(stmt.target.name)
+        if family not in self.restored:
+            return False
+        body = self.info.blocks[label].body
+        return all(self.written_family(w) != family or body.index(w) > body.index(stmt)
+                   for w in restores)
+
+    def restore_needs(self, stmt):
+        """Variables that putting back what ``stmt`` overwrote reads (array and index)."""
+        if kind(stmt) == "SetItem":
+            return [stmt.target.name, stmt.index.name]
+        if kind(stmt) == "StaticSetItem":
+            return [stmt.target.name]
+        return [stmt.value.lhs.name]
+
+    def overwritten(self, stmt):
+        """(source of what ``stmt`` overwrites, numba type of it or None for a float)."""
+        if kind(stmt) == "Assign":
+            return self.names.var(stmt.value.lhs.name), self.snapshot_type(stmt.value.lhs.name)
+        target = self.info.type_of(stmt.target.name)
+        if kind(stmt) == "StaticSetItem":
+            index, itype = repr(stmt.index), stmt.index
+            ints = [e for e in (itype if isinstance(itype, tuple) else (itype,))
+                    if isinstance(e, int)]
+        else:
+            index, itype = self.primal.operand(stmt.index), self.info.type_of(stmt.index.name)
+            elems = itype.types if isinstance(itype, types.BaseTuple) else (itype,)
+            ints = [e for e in elems if isinstance(e, types.Integer)]
+        source = "%s[%s]" % (self.names.var(stmt.target.name), index)
+        if len(ints) == target.ndim:
+            return source, None
+        return source, types.Array(target.dtype, target.ndim - len(ints), "C")
+
+    def restore_tape(self, t):
+        """The typed list holding overwritten arrays of type ``t``."""
+        return self.array_tapes[("restore", t)]
+
+    def plan_block(self, label, reread=True):
         """What block ``label`` recomputes and what it tapes, for its adjoint."""
         info = self.info
         stmts = self.assigns(label)
         local = {s.target.name: s for s in stmts}
+        restores = self.restores(label)
         active = [s for s in info.blocks[label].body
                   if (kind(s) == "Assign" and self.active(s.target.name)
                       and not self.is_phi(s) and kind(s.value) != "Arg")
@@ -258,6 +353,8 @@ class ReverseTransform:
                     snapshots.append((s, name, self.snapshot(s, name)))
                 else:
                     need.append(name)
+        for s in restores:
+            need += self.restore_needs(s)
         recompute, tape, seen, indices = set(), [], set(), []
         while need:
             name = need.pop()
@@ -271,6 +368,10 @@ class ReverseTransform:
                 indices.append((name, index))
                 continue
             s = local.get(name)
+            if s is not None and reread and self.reread(s, label, restores):
+                recompute.add(name)     # read again once the block's writes are undone
+                need += [v.name for v in s.list_vars() if v.name != name]
+                continue
             if s is None and is_view(info, info.defs[name][1]):
                 s = info.defs[name][1]      # a view is cheaper to rebuild than to keep
             if s is not None and not self.is_phi(s) and is_recomputable(info, s):
@@ -289,11 +390,22 @@ class ReverseTransform:
                 raise not_differentiable("a value of type %s needed by the reverse sweep "
                                          "inside a loop" % t, info.defs[n][1].loc)
         order = {b: i for i, b in enumerate(info.labels)}
-        return {"active": active, "indices": indices,
-                "recompute": sorted((info.defs[n][1] for n in recompute),
-                                    key=lambda s: (order[info.defs[s.target.name][0]],
-                                                   info.blocks[info.defs[s.target.name][0]]
-                                                   .body.index(s))),
+        recompute = sorted((info.defs[n][1] for n in recompute),
+                           key=lambda s: (order[info.defs[s.target.name][0]],
+                                          info.blocks[info.defs[s.target.name][0]].body.index(s)))
+        # recomputed statements that read restored memory run after the block's writes are
+        # undone; the rest (the writes' indices among them) before
+        after = set()
+        for s in recompute:
+            if (self.read_family(s.target.name) in self.restored and label in info.in_loop
+                    and s.target.name in local) or \
+                    any(v.name in after for v in s.list_vars() if v.name != s.target.name):
+                after.add(s.target.name)
+        if reread and any(n in after for s in restores for n in self.restore_needs(s)):
+            return self.plan_block(label, reread=False)     # an index read from the array
+        return {"active": active, "indices": indices, "restores": restores,
+                "recompute": [s for s in recompute if s.target.name not in after],
+                "recompute_after": [s for s in recompute if s.target.name in after],
                 "floats": sorted(floats), "ints": sorted(ints), "arrays": sorted(arrays),
                 "snapshots": snapshots if label in info.in_loop else [],
                 "local_snapshots": [] if label in info.in_loop else snapshots}
@@ -356,7 +468,8 @@ class ReverseTransform:
         src.indent()
         src('"""VJP of %s: returns (value, cotangents of args %s, peak tape bytes)."""'
             % (info.func_ir.func_id.func_qualname, list(self.wrt)))
-        uses_ft = any(p["floats"] for p in self.plans.values())
+        uses_ft = any(p["floats"] or any(self.overwritten(r)[1] is None for r in p["restores"])
+                      for p in self.plans.values())
         uses_it = any(p["ints"] or self.multi_pred_succ(b) for b, p in self.plans.items()) \
             or info.preds[info.entry]
         tapes = [t for t, used in (("_ft", uses_ft), ("_it", uses_it)) if used]
@@ -371,9 +484,11 @@ class ReverseTransform:
         taped |= {self.snapshot_type(n) for p in self.plans.values()
                   for _, n, _ in p["snapshots"]}
         taped |= {self.snapshot_type(n) for n in self.ref_phis()}
+        taped |= {("restore", self.overwritten(r)[1]) for p in self.plans.values()
+                  for r in p["restores"] if self.overwritten(r)[1] is not None}
         for t in sorted(taped, key=str):
             tape = self.array_tapes[t] = self.names.fresh("_at")
-            self.ns["_T" + tape] = t
+            self.ns["_T" + tape] = t[1] if isinstance(t, tuple) else t
             src("%s = _List.empty_list(_T%s)" % (tape, tape))
         if self.array_tapes:
             src("_ab = 0")
@@ -536,6 +651,8 @@ class ReverseTransform:
                     src("%s.append(%s.copy())" % (self.tape_of(self.snapshot_type(name)), v),
                         "_ab += %s.nbytes" % v)
             self.emit_overlap_guard(src, stmt)
+            if any(stmt is r for r in plan["restores"]):
+                self.emit_save_overwritten(src, stmt)
             src(*self.primal.render(stmt))
             if kind(stmt) == "Assign" and self.role(stmt.target.name) == "buffer":
                 src("%s = np.zeros_like(%s)" % (self.bar(stmt.target.name),
@@ -588,6 +705,33 @@ class ReverseTransform:
                                              self.primal.operand(value.rhs)),
             "    raise _NotDifferentiableError(%r)" % str(error))
 
+    def emit_save_overwritten(self, src, stmt):
+        """Tape what store or in-place operator ``stmt`` is about to overwrite."""
+        source, t = self.overwritten(stmt)
+        if t is None:
+            self.emit_float_push(src, [source])
+        else:
+            src("%s.append(%s.copy())" % (self.restore_tape(t), source),
+                "_ab += %s[-1].nbytes" % self.restore_tape(t))
+
+    def emit_restore(self, src, stmt):
+        """Put back what ``stmt`` overwrote (the reverse sweep is past it)."""
+        source, t = self.overwritten(stmt)
+        if t is None:
+            src("_fp -= 1", "%s = _load_f(_ft, _fp)" % source)
+        elif kind(stmt) == "Assign":
+            src("%s[...] = %s.pop()" % (source, self.restore_tape(t)))
+        else:
+            src("%s = %s.pop()" % (source, self.restore_tape(t)))
+
+    def emit_float_push(self, src, items):
+        src("if _fp + %d > _fcap:" % len(items),
+            "    _fcap = max(2 * _fcap, _fp + %d)" % len(items),
+            "    _ft = _tape_resize(_ft, _fcap)")
+        for j, item in enumerate(items):
+            src("_store_f(_ft, %s, %s)" % (_at("_fp", j), item))
+        src("_fp += %d" % len(items))
+
     def emit_pushes(self, src, label, plan):
         floats = [e for n in plan["floats"] for e in self.elements(n)]
         ints = [e for n in plan["ints"] for e in self.elements(n)]
@@ -604,10 +748,11 @@ class ReverseTransform:
             if items:
                 src("%s += %d" % (pos, len(items)))
         for n in plan["arrays"]:
-            # arrays nobody writes are kept by reference (the others are snapshots)
+            # kept by reference: arrays nobody writes, or whose writes the reverse undoes
             v = self.names.var(n)
-            src("%s.append(%s)" % (self.tape_of(self.info.type_of(n)), v),
-                "_ab += %s.nbytes" % v)
+            src("%s.append(%s)" % (self.tape_of(self.info.type_of(n)), v))
+            if n in self.info.read_only:
+                src("_ab += %s.nbytes" % v)
 
     def elements(self, name):
         """Source of each number held by variable ``name`` (one, or a tuple's items)."""
@@ -664,7 +809,7 @@ class ReverseTransform:
         info, plan = self.info, self.plans[label]
         returns = {b for b, _ in self.returns}
         if not (plan["floats"] or plan["ints"] or plan["arrays"] or plan["snapshots"]
-                or plan["recompute"] or plan["active"]) \
+                or plan["recompute"] or plan["active"] or plan["restores"]) \
                 and label not in returns and (info.preds[label] or label != info.entry):
             return "copy"
         succs = info.succs[label]
@@ -687,6 +832,10 @@ class ReverseTransform:
         for name, index in plan["indices"]:
             src("%s = %s" % (self.names.var(name), index))
         for stmt in plan["recompute"]:
+            src(*self.primal.render(stmt))
+        for stmt in reversed(plan["restores"]):
+            self.emit_restore(src, stmt)
+        for stmt in plan["recompute_after"]:
             src(*self.primal.render(stmt))
         for ret_label, var in self.returns:
             if ret_label == label and self.active(var):
