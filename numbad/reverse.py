@@ -39,10 +39,20 @@ from .analysis import (
 from .array_runtime import HELPERS, elementwise_vjp
 from .errors import NotDifferentiableError, not_differentiable
 from .ir_source import Names, PrimalRenderer
-from .runtime import load_f, load_i, store_f, store_i, tape_free, tape_new, tape_resize
+from .runtime import (
+    load_f,
+    load_i,
+    store_f,
+    store_i,
+    tape_capacity,
+    tape_free,
+    tape_new,
+    tape_resize,
+)
 
 # Runtime helpers, by the names generated code calls them.
 RUNTIME = {"_tape_new": tape_new, "_tape_resize": tape_resize, "_tape_free": tape_free,
+           "_tape_capacity": tape_capacity,
            "_store_f": store_f, "_store_i": store_i, "_load_f": load_f, "_load_i": load_i}
 TAPES = {"_ft": ("_fp", "_fcap", "_f"), "_it": ("_ip", "_icap", "_i")}
 
@@ -475,7 +485,8 @@ class ReverseTransform:
         tapes = [t for t, used in (("_ft", uses_ft), ("_it", uses_it)) if used]
         for tape in tapes:
             pos, cap, _ = TAPES[tape]
-            src("%s = _tape_new(256)" % tape, "%s = 256" % cap, "%s = 0" % pos)
+            src("%s = _tape_new(256)" % tape, "%s = _tape_capacity(%s)" % (cap, tape),
+                "%s = 0" % pos)
         if info.preds[info.entry]:
             src("_store_i(_it, 0, %d)" % len(info.preds[info.entry]), "_ip = 1")
         for header in info.counted_headers:
