@@ -2,11 +2,17 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-
-import numbad
 from numba import njit
 
-from numbad.runtime import load_f, store_f, tape_capacity, tape_free, tape_new, tape_resize
+import numbad
+from numbad.runtime import (
+    load_f,
+    store_f,
+    tape_capacity,
+    tape_free,
+    tape_new,
+    tape_resize,
+)
 
 BIG = 30_000_000        # entries: more than any other test leaves in the pool
 
