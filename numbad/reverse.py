@@ -49,6 +49,7 @@ from .runtime import (
     tape_new,
     tape_resize,
 )
+from .structured import StructuredLoops
 
 # Runtime helpers, by the names generated code calls them.
 RUNTIME = {"_tape_new": tape_new, "_tape_resize": tape_resize, "_tape_free": tape_free,
@@ -87,7 +88,7 @@ class Source:
         return "\n".join(self.lines) + "\n"
 
 
-class ReverseTransform:
+class ReverseTransform(StructuredLoops):
     """Builds the VJP source of one function for one signature and one ``wrt`` set."""
 
     def __init__(self, tir, wrt, name, callee_vjp):
@@ -613,6 +614,15 @@ class ReverseTransform:
                 emit_case(src, item, keyword)
                 continue
             header, members = item
+            if self.structured(header):
+                src("%s _blk == %d:" % (keyword, header))
+                src.indent()
+                if reverse:
+                    self.continue_reverse(src, self.emit_reverse_loop(src, header))
+                else:
+                    self.continue_forward(src, self.emit_forward_loop(src, header))
+                src.dedent()
+                continue
             src("%s %s:  # loop at line %s" % (keyword, " or ".join(
                 "_blk == %d" % b for b in members), self.info.blocks[header].loc.line))
             src.indent()
@@ -648,28 +658,11 @@ class ReverseTransform:
         src.dedent()
 
     def forward_body(self, src, label):
-        info, plan = self.info, self.plans[label]
-        block = info.blocks[label]
+        """Block ``label`` of the forward sweep, its terminator included."""
         if self.inlined_forward(label):
-            src("# block %d (%s)" % (label, _where(block)))
-        for stmt in block.body[:-1]:
-            for s, name, snap in plan["local_snapshots"]:
-                if s is stmt:
-                    src("%s = %s.copy()" % (snap, self.names.var(name)))
-            for s, name, _ in plan["snapshots"]:
-                if s is stmt:
-                    v = self.names.var(name)
-                    src("%s.append(%s.copy())" % (self.tape_of(self.snapshot_type(name)), v),
-                        "_ab += %s.nbytes" % v)
-            self.emit_overlap_guard(src, stmt)
-            if any(stmt is r for r in plan["restores"]):
-                self.emit_save_overwritten(src, stmt)
-            src(*self.primal.render(stmt))
-            if kind(stmt) == "Assign" and self.role(stmt.target.name) == "buffer":
-                src("%s = np.zeros_like(%s)" % (self.bar(stmt.target.name),
-                                                self.names.var(stmt.target.name)))
-        self.emit_pushes(src, label, plan)
-        term = block.terminator
+            src("# block %d (%s)" % (label, _where(self.info.blocks[label])))
+        self.forward_stmts(src, label)
+        term = self.info.blocks[label].terminator
         k = kind(term)
         if k == "Jump":
             self.emit_edge(src, label, term.target)
@@ -687,7 +680,12 @@ class ReverseTransform:
             if len(self.returns) > 1:
                 src("_ret_blk = %d" % label)
             src("_blk = -1")
-        elif k == "StaticRaise":
+        else:
+            self.emit_raise(src, term)
+
+    def emit_raise(self, src, term):
+        k = kind(term)
+        if k == "StaticRaise":
             exc = self.primal.ref(term.exc_class, "exc") if term.exc_class else "Exception"
             args = ", ".join(repr(a) for a in (term.exc_args or ()))
             src("raise %s(%s)" % (exc, args))
@@ -695,6 +693,28 @@ class ReverseTransform:
             src("raise %s" % self.primal.operand(term.exception))
         else:
             raise not_differentiable("the terminator %s" % k, term.loc)
+
+    def forward_stmts(self, src, label):
+        """The statements of block ``label`` and the pushes that record them."""
+        info, plan = self.info, self.plans[label]
+        block = info.blocks[label]
+        for stmt in block.body[:-1]:
+            for s, name, snap in plan["local_snapshots"]:
+                if s is stmt:
+                    src("%s = %s.copy()" % (snap, self.names.var(name)))
+            for s, name, _ in plan["snapshots"]:
+                if s is stmt:
+                    v = self.names.var(name)
+                    src("%s.append(%s.copy())" % (self.tape_of(self.snapshot_type(name)), v),
+                        "_ab += %s.nbytes" % v)
+            self.emit_overlap_guard(src, stmt)
+            if any(stmt is r for r in plan["restores"]):
+                self.emit_save_overwritten(src, stmt)
+            src(*self.primal.render(stmt))
+            if kind(stmt) == "Assign" and self.role(stmt.target.name) == "buffer":
+                src("%s = np.zeros_like(%s)" % (self.bar(stmt.target.name),
+                                                self.names.var(stmt.target.name)))
+        self.emit_pushes(src, label, plan)
 
     def emit_overlap_guard(self, src, stmt):
         """Before ``a += b`` on arrays that may share memory: refuse at run time when they
@@ -773,7 +793,9 @@ class ReverseTransform:
             return ["%s[%d]" % (v, i) for i in range(len(t.types))]
         return [v]
 
-    def emit_edge(self, src, src_label, dest):
+    def emit_edge(self, src, src_label, dest, follow=True):
+        """What taking edge ``src_label -> dest`` records and copies; then (``follow``)
+        the destination, written here or dispatched."""
         info = self.info
         how = self.edge_kind(src_label, dest)
         if how == "push":
@@ -801,6 +823,10 @@ class ReverseTransform:
             src("%s = %s" % copies[0])
         elif copies:
             src("%s = %s" % (", ".join(c[0] for c in copies), ", ".join(c[1] for c in copies)))
+        if follow:
+            self.continue_forward(src, dest)
+
+    def continue_forward(self, src, dest):
         if self.inlined_forward(dest):
             self.forward_body(src, dest)
         else:
@@ -819,6 +845,8 @@ class ReverseTransform:
         """
         info, plan = self.info, self.plans[label]
         returns = {b for b, _ in self.returns}
+        if label in info.loop_body and self.structured(label):
+            return None     # its reverse is a loop of its own
         if not (plan["floats"] or plan["ints"] or plan["arrays"] or plan["snapshots"]
                 or plan["recompute"] or plan["active"] or plan["restores"]) \
                 and label not in returns and (info.preds[label] or label != info.entry):
@@ -836,27 +864,10 @@ class ReverseTransform:
         src.dedent()
 
     def reverse_body(self, src, label, copies_allowed):
-        info, plan = self.info, self.plans[label]
-        written, self.written = self.written, set()
+        """The reverse of block ``label``, then the move to the predecessor it came from."""
+        info = self.info
         self.copies_allowed = copies_allowed
-        self.emit_pops(src, plan)
-        for name, index in plan["indices"]:
-            src("%s = %s" % (self.names.var(name), index))
-        for stmt in plan["recompute"]:
-            src(*self.primal.render(stmt))
-        for stmt in reversed(plan["restores"]):
-            self.emit_restore(src, stmt)
-        for stmt in plan["recompute_after"]:
-            src(*self.primal.render(stmt))
-        for ret_label, var in self.returns:
-            if ret_label == label and self.active(var):
-                if self.is_array(var):
-                    self.acc(src, var, None, "_ret_bar")
-                for leaf in ([] if self.is_array(var) else self.leaves(var)):
-                    seed = "_ret_bar" if leaf is None else "_ret_bar[%d]" % leaf
-                    src("%s += %s" % (self.bar(var, leaf), seed))
-        for stmt in reversed(plan["active"]):
-            self.emit_adjoint(src, stmt)
+        self.reverse_core(src, label)
         preds = list(info.preds[label])
         if label == info.entry:
             preds.append(None)      # the function's own entry
@@ -884,6 +895,30 @@ class ReverseTransform:
                 src.indent()
                 self.emit_back_edge(src, p, label)
                 src.dedent()
+
+    def reverse_core(self, src, label):
+        """The reverse of block ``label``: its pops, recomputations, restores and the
+        adjoints of its statements, in reverse order."""
+        plan = self.plans[label]
+        written, self.written = self.written, set()
+        self.emit_pops(src, plan)
+        for name, index in plan["indices"]:
+            src("%s = %s" % (self.names.var(name), index))
+        for stmt in plan["recompute"]:
+            src(*self.primal.render(stmt))
+        for stmt in reversed(plan["restores"]):
+            self.emit_restore(src, stmt)
+        for stmt in plan["recompute_after"]:
+            src(*self.primal.render(stmt))
+        for ret_label, var in self.returns:
+            if ret_label == label and self.active(var):
+                if self.is_array(var):
+                    self.acc(src, var, None, "_ret_bar")
+                for leaf in ([] if self.is_array(var) else self.leaves(var)):
+                    seed = "_ret_bar" if leaf is None else "_ret_bar[%d]" % leaf
+                    src("%s += %s" % (self.bar(var, leaf), seed))
+        for stmt in reversed(plan["active"]):
+            self.emit_adjoint(src, stmt)
         self.written = written
 
     def emit_pops(self, src, plan):
@@ -913,8 +948,9 @@ class ReverseTransform:
                                                 t, tape)))
                     j += 1
 
-    def emit_back_edge(self, src, pred, label):
-        """Move phi adjoints of ``label`` onto the values coming from ``pred``."""
+    def emit_back_edge(self, src, pred, label, follow=True):
+        """Move phi adjoints of ``label`` onto the values coming from ``pred``; then
+        (``follow``) the reverse of ``pred``, written here or dispatched."""
         if pred is None:
             src("_blk = -1")
             return
@@ -947,6 +983,10 @@ class ReverseTransform:
                     self.transfer(src, incoming, dest, bar)
                 src("%s = %s" % (bar, zero[bar]))
         self.emit_ref_restore(src, pred, label)
+        if follow:
+            self.continue_reverse(src, pred)
+
+    def continue_reverse(self, src, pred):
         how = self.inlined_reverse(pred)
         if how == "only" or (how == "copy" and self.copies_allowed):
             copies_allowed = self.copies_allowed
