@@ -137,6 +137,14 @@ def extremum_vjp(a, ans, g):
 
 
 @numba.njit
+def ramp(m):
+    """Where each of ``np.linspace``'s ``m`` points sits between start (0) and stop (1)."""
+    if m == 1:
+        return np.zeros(1)
+    return np.arange(m) / (m - 1)
+
+
+@numba.njit
 def _extent(a):
     """First and one-past-last byte address that array ``a`` touches."""
     lo = hi = a.ctypes.data
@@ -188,4 +196,4 @@ def elementwise_vjp(template, placeholders, name):
 HELPERS = {"_sum_to": sum_to, "_acc": acc, "_move": move, "_live": live,
            "_add_into": add_into, "_reverse_cumsum": reverse_cumsum,
            "_prod_vjp": prod_vjp, "_extremum_vjp": extremum_vjp,
-           "_partly_overlap": partly_overlap}
+           "_partly_overlap": partly_overlap, "_ramp": ramp}

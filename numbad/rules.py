@@ -185,6 +185,12 @@ _RESHAPE_BACK = "np.ascontiguousarray({g}).reshape({0}.shape)"
 defarrayrule([np.ravel], ("a",), lambda a: (_RESHAPE_BACK,))
 defarrayrule([np.reshape], ("a", "shape", "d1", "d2", "d3"),
              lambda a, *shape: (_RESHAPE_BACK,) + (None,) * len(shape))
+defarrayrule([np.arange], ("start", "stop", "step"), lambda start, stop, step: (
+    # arange(stop) counts from 0; the stop only sets the length (derivative zero)
+    (None, None, None) if stop is None else
+    ("np.sum({g})", None, None if step is None else "np.sum({g} * np.arange({g}.shape[0]))")))
+defarrayrule([np.linspace], ("start", "stop", "num"), lambda start, stop, num: (
+    "np.sum({g} * (1.0 - _ramp({g}.shape[0])))", "np.sum({g} * _ramp({g}.shape[0]))", None))
 defarrayrule([np.full], ("shape", "fill_value"), lambda shape, x: (None, "np.sum({g})"))
 defarrayrule([np.full_like], ("a", "fill_value"), lambda a, x: (None, "np.sum({g})"))
 

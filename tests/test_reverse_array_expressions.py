@@ -35,6 +35,8 @@ CASES = {
     "axis_sum": ("def f(m):\n    s = np.sum(m * m, axis=0)\n    return np.sum(s * s)", [(3, 4)]),
     "transpose_copy": ("def f(m):\n    t = m.T.copy()\n    return np.sum(t[0] * t[1]) + np.sum(np.square(m))",
                        [(3, 4)]),
+    "linspace_ends": ("def f(a, x):\n    t = np.linspace(x, 2.0 * x + 1.0, a.shape[0])\n"
+                      "    return np.sum(t * a) + np.sum(np.linspace(x * x, 0.5, 1))", [(5,), ()]),
     "views_of_values": ("def f(a):\n    w = a * a\n    return np.sum(w[1:] * w[:-1]) + w[2] * w[0]",
                         [(6,)]),
 }
@@ -177,3 +179,17 @@ def test_array_results_jacobian_and_vjp(rng, jax_module):
 def test_jacobian_of_a_scalar_function_is_its_gradient(rng):
     a = rng.normal(size=5)
     np.testing.assert_allclose(numbad.jacobian(lambda v: np.sum(v * v))(a), 2 * a, rtol=1e-14)
+
+
+def arange_values(x, n):
+    r = np.arange(x, 2.75 + x, 0.5)          # start moves the values (stop only the length)
+    k = np.arange(1.0, 9.0, x)               # the step scales them
+    return np.sum(r * r) + np.sum(np.sin(k)) + np.sum(np.arange(n) * x)
+
+
+@pytest.mark.parametrize("x", [0.3, 0.7, 1.3])
+def test_arange_with_differentiated_start_and_step(x):
+    g = numbad.grad(arange_values)(x, 4)
+    h = 1e-6
+    fd = (arange_values(x + h, 4) - arange_values(x - h, 4)) / (2 * h)
+    np.testing.assert_allclose(g, fd, rtol=1e-6)
