@@ -301,6 +301,30 @@ class ReverseTransform(StructuredLoops):
         return {f for f, n in reads.items() if n >= writes.get(f, 0)
                 and f not in self.info.opaquely_written}
 
+    def written_later(self, stmt, label, name):
+        """Whether array ``name``'s memory may change after ``stmt`` (in block ``label``)
+        reads it: a write later in the block or in any block reachable from it."""
+        info = self.info
+        if name in info.read_only:
+            return False
+        if name in info.opaquely_written:
+            return True
+        family = self.family_key(name)
+        body = info.blocks[label].body
+        after = body[next(i for i, t in enumerate(body) if t is stmt) + 1:]
+        if any(self.written_family(t) == family for t in after):
+            return True
+        seen, work = set(), list(info.succs[label])
+        while work:
+            b = work.pop()
+            if b in seen:
+                continue
+            seen.add(b)
+            if any(self.written_family(t) == family for t in info.blocks[b].body):
+                return True
+            work += info.succs[b]
+        return False
+
     def restores(self, label):
         """Statements of ``label`` whose overwritten values are taped, in order."""
         return [s for s in self.info.blocks[label].body
@@ -359,9 +383,10 @@ class ReverseTransform(StructuredLoops):
         need, snapshots = [], []
         for s in active:
             for name in self.needed_by(s):
-                if self.is_array(name) and info.writes_arrays and name not in info.read_only:
-                    # memory written in place: copied where the statement reads it
-                    snapshots.append((s, name, self.snapshot(s, name)))
+                if self.is_array(name) and self.written_later(s, label, name):
+                    # memory written in place later: copied where the statement reads it
+                    if not any(s is t and name == n for t, n, _ in snapshots):
+                        snapshots.append((s, name, self.snapshot(s, name)))
                 else:
                     need.append(name)
         for s in restores:
