@@ -378,8 +378,9 @@ def operation(info, value):
     return fn, args
 
 
-def derivative(info, value):
-    """The Derivative of expression ``value``, or None when numbad has no rule for it."""
+def derivative(info, value, forward=False):
+    """The Derivative of expression ``value``, or None when numbad has no rule for it
+    (``forward``: an array rule's forward-mode templates)."""
     fn, operands = operation(info, value)
     if fn is None or operands is None:
         return None
@@ -391,7 +392,10 @@ def derivative(info, value):
     arule = array_rule_for(fn)
     if arule is None:
         return None
-    templates = arule.vjp(*[None if v is None else info.type_of(v.name) for v in operands])
+    choose = arule.jvp if forward else arule.vjp
+    if choose is None:
+        return None
+    templates = choose(*[None if v is None else info.type_of(v.name) for v in operands])
     if templates is None:
         return None
     return Derivative(operands, templates, True)

@@ -6,7 +6,7 @@ import numpy as np
 from numba.core import types
 
 from . import frontend
-from .derivatives import vjp_of
+from .derivatives import jvp_of, vjp_of
 from .errors import NotDifferentiableError, definition_loc, not_differentiable
 
 CHECKPOINT_SCHEMES = ("auto", "none", "binomial", "online")
@@ -141,6 +141,30 @@ def vjp(f, *primals):
     return out, f_vjp
 
 
+def jvp(f, primals, tangents):
+    """``(f(*primals), tangent)``: forward mode, the derivative of ``f`` at ``primals``
+    along ``tangents`` (one per primal, shaped like it; ignored for ints and bools)."""
+    primals, tangents = _private_copies(tuple(primals)), tuple(tangents)
+    if len(tangents) != len(primals):
+        raise ValueError("jvp needs one tangent per primal (%d primals, %d tangents)"
+                         % (len(primals), len(tangents)))
+    arg_types = _types_of(primals)
+    wrt = tuple(i for i, t in enumerate(arg_types) if _differentiable(t))
+    given = []
+    for i in wrt:
+        p, t = primals[i], tangents[i]
+        if isinstance(p, np.ndarray):
+            t = np.array(t, dtype=p.dtype)      # a private copy: the JVP may write into it
+            if t.shape != p.shape:
+                raise ValueError("tangent %d has shape %s; its primal has shape %s"
+                                 % (i, t.shape, p.shape))
+        else:
+            t = float(t)
+        given.append(t)
+    compiled = jvp_of(f, arg_types, wrt)
+    return compiled.dispatcher(*primals, *given)
+
+
 def jacobian(f, argnums=0):
     """``jacobian(f, argnums)(*args)``: d f / d args[argnums], shaped
     ``out.shape + arg.shape`` (a tuple of them when ``argnums`` is a tuple).
@@ -202,4 +226,5 @@ def grad_jit(f=None, *, argnums=0, checkpoint="auto", memory_budget=None):
     return GradJit(f, argnums, checkpoint, memory_budget)
 
 
-__all__ = ["grad", "value_and_grad", "vjp", "grad_jit", "NotDifferentiableError"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "grad_jit",
+           "NotDifferentiableError"]

@@ -136,6 +136,22 @@ def extremum_vjp(a, ans, g):
     return g * hit / np.sum(hit)
 
 
+def shaped(x, like):
+    """Tangent ``x`` (a scalar or an array that broadcasts) as an array of ``like``'s shape."""
+    raise NotImplementedError("called from compiled code only")
+
+
+@overload(shaped)
+def _shaped(x, like):
+    if isinstance(x, types.Array):
+        def impl(x, like):
+            if x.shape == like.shape:
+                return x
+            return np.zeros(like.shape, like.dtype) + x
+        return impl
+    return lambda x, like: np.full(like.shape, x, like.dtype)
+
+
 @numba.njit
 def ramp(m):
     """Where each of ``np.linspace``'s ``m`` points sits between start (0) and stop (1)."""
@@ -196,4 +212,4 @@ def elementwise_vjp(template, placeholders, name):
 HELPERS = {"_sum_to": sum_to, "_acc": acc, "_move": move, "_live": live,
            "_add_into": add_into, "_reverse_cumsum": reverse_cumsum,
            "_prod_vjp": prod_vjp, "_extremum_vjp": extremum_vjp,
-           "_partly_overlap": partly_overlap, "_ramp": ramp}
+           "_partly_overlap": partly_overlap, "_ramp": ramp, "_shaped": shaped}

@@ -7,6 +7,7 @@ from numba.core import types
 
 from . import codegen, frontend
 from .errors import definition_loc, not_differentiable
+from .forward import TangentTransform
 from .reverse import ReverseTransform
 
 _cache = {}
@@ -16,7 +17,8 @@ _lock = threading.RLock()
 
 @dataclass
 class CompiledVJP:
-    """A VJP function ``(*args, out_bar) -> (value, (cotangent of each wrt arg,), tape bytes)``."""
+    """A compiled derivative: a VJP ``(*args, out_bar) -> (value, (cotangent of each wrt
+    arg,), tape bytes)`` or a JVP ``(*args, *tangents) -> (value, tangent)``."""
 
     dispatcher: object
     source: str
@@ -25,31 +27,46 @@ class CompiledVJP:
 
 def vjp_of(f, arg_types, wrt):
     """The compiled VJP of ``f`` for Numba types ``arg_types``, w.r.t. arg indices ``wrt``."""
+    return _cached("vjp", f, arg_types, wrt)
+
+
+def jvp_of(f, arg_types, wrt):
+    """The compiled JVP of ``f`` for Numba types ``arg_types``, w.r.t. arg indices ``wrt``:
+    ``(*args, *tangents of the wrt args) -> (value, tangent of the value)``."""
+    return _cached("jvp", f, arg_types, wrt)
+
+
+def _cached(mode, f, arg_types, wrt):
     func = frontend.python_function(f)
-    key = (func, tuple(arg_types), tuple(wrt))
+    key = (mode, func, tuple(arg_types), tuple(wrt))
     with _lock:
         hit = _cache.get(key)
         if hit is not None:
             return hit
-        if func in _building:
+        if (mode, func) in _building:
             raise not_differentiable("recursion (%s calls itself, directly or not)"
                                      % func.__name__, definition_loc(func))
-        _building.append(func)
+        _building.append((mode, func))
         try:
-            compiled = _build(func, arg_types, wrt)
+            compiled = _build(mode, func, arg_types, wrt)
         finally:
-            _building.remove(func)
+            _building.remove((mode, func))
         _cache[key] = compiled
         return compiled
 
 
-def _build(func, arg_types, wrt):
+def _build(mode, func, arg_types, wrt):
     tir = frontend.typed_ir(func, arg_types)
     if tir.func_ir.is_generator:
         raise not_differentiable("a generator function (%s)" % func.__name__, tir.func_ir.loc)
     _check_outputs(tir)
-    name = "vjp_" + re.sub(r"\W", "_", func.__name__)     # lambdas are "<lambda>"
-    transform = ReverseTransform(tir, wrt, name, lambda fn, at, w: vjp_of(fn, at, w).dispatcher)
+    name = mode + "_" + re.sub(r"\W", "_", func.__name__)     # lambdas are "<lambda>"
+    if mode == "vjp":
+        transform = ReverseTransform(tir, wrt, name,
+                                     lambda fn, at, w: vjp_of(fn, at, w).dispatcher)
+    else:
+        transform = TangentTransform(tir, wrt, name,
+                                     lambda fn, at, w: jvp_of(fn, at, w).dispatcher)
     source = transform.source()
     return CompiledVJP(codegen.compile_source(source, name, transform.ns), source,
                        tir.return_type)

@@ -688,36 +688,16 @@ class ReverseTransform(StructuredLoops):
             src("# block %d (%s)" % (label, _where(self.info.blocks[label])))
         self.forward_stmts(src, label)
         term = self.info.blocks[label].terminator
-        k = kind(term)
-        if k == "Jump":
-            self.emit_edge(src, label, term.target)
-        elif k == "Branch":
-            src("if %s:" % self.primal.operand(term.cond))
-            src.indent()
-            self.emit_edge(src, label, term.truebr)
-            src.dedent()
-            src("else:")
-            src.indent()
-            self.emit_edge(src, label, term.falsebr)
-            src.dedent()
-        elif k == "Return":
+        if kind(term) == "Return":
             src("_ret = %s" % self.primal.operand(term.value))
             if len(self.returns) > 1:
                 src("_ret_blk = %d" % label)
             src("_blk = -1")
         else:
-            self.emit_raise(src, term)
+            emit_transfer(src, self.primal, label, term, self.emit_edge)
 
     def emit_raise(self, src, term):
-        k = kind(term)
-        if k == "StaticRaise":
-            exc = self.primal.ref(term.exc_class, "exc") if term.exc_class else "Exception"
-            args = ", ".join(repr(a) for a in (term.exc_args or ()))
-            src("raise %s(%s)" % (exc, args))
-        elif k == "Raise":
-            src("raise %s" % self.primal.operand(term.exception))
-        else:
-            raise not_differentiable("the terminator %s" % k, term.loc)
+        emit_transfer(src, self.primal, None, term, None)
 
     def forward_stmts(self, src, label):
         """The statements of block ``label`` and the pushes that record them."""
@@ -1264,6 +1244,30 @@ class ReverseTransform(StructuredLoops):
             for leaf in arg_leaves:
                 part = "_r[%d]" % j if leaf is None else "_r[%d][%d]" % (j, leaf)
                 self.acc(src, arg, leaf, part)
+
+
+def emit_transfer(src, primal, label, term, edge):
+    """A Jump, Branch or raise terminator of block ``label``; ``edge(src, label, dest)``
+    writes the move along an edge."""
+    k = kind(term)
+    if k == "Jump":
+        edge(src, label, term.target)
+    elif k == "Branch":
+        src("if %s:" % primal.operand(term.cond))
+        src.indent()
+        edge(src, label, term.truebr)
+        src.dedent()
+        src("else:")
+        src.indent()
+        edge(src, label, term.falsebr)
+        src.dedent()
+    elif k == "StaticRaise":
+        exc = primal.ref(term.exc_class, "exc") if term.exc_class else "Exception"
+        src("raise %s(%s)" % (exc, ", ".join(repr(a) for a in (term.exc_args or ()))))
+    elif k == "Raise":
+        src("raise %s" % primal.operand(term.exception))
+    else:
+        raise not_differentiable("the terminator %s" % k, term.loc)
 
 
 def _paren(expr):

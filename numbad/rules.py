@@ -123,23 +123,27 @@ defrule(np.clip, "(1.0 if {1} <= {0} <= {2} else 0.0)", "(1.0 if {0} < {1} else 
 # Whole-array operations: reductions, linear algebra, shape changes.
 # An array rule gives, per argument, a template of that argument's share of the
 # result's adjoint ``{g}`` (NumPy source in ``{g}``, ``{0}``, ``{1}`` ..., ``{ans}``);
-# reverse mode sums it down to the argument's shape. Rules choose templates by
-# the argument types (``ndim``; a parameter not given is None), and place
-# keyword arguments by ``params``.
+# reverse mode sums it down to the argument's shape. The forward-mode column
+# gives, per argument, that argument's contribution to the result's tangent in
+# terms of its tangent ``{d}``. Rules choose templates by the argument types
+# (``ndim``; a parameter not given is None), and place keyword arguments by
+# ``params``.
 
 @dataclass(frozen=True)
 class ArrayRule:
     params: tuple       # parameter names, in order (keyword arguments are placed by them)
     vjp: object         # (type of each given argument ...) -> one template or None each
+    jvp: object = None  # the same, forward mode (templates in ``{d}``); None: reverse only
 
 
 ARRAY_RULES = {}
 
 
-def defarrayrule(fns, params, vjp):
-    """Register an array rule for each callable in ``fns``."""
+def defarrayrule(fns, params, vjp, jvp=None):
+    """Register an array rule for each callable in ``fns`` (``vjp``: reverse-mode
+    templates in ``{g}``; ``jvp``: forward-mode templates in ``{d}``)."""
     for fn in fns:
-        ARRAY_RULES[fn] = ArrayRule(tuple(params), vjp)
+        ARRAY_RULES[fn] = ArrayRule(tuple(params), vjp, jvp)
 
 
 def _ndim(t):
@@ -158,41 +162,77 @@ def _dot_vjp(a, b):
     return shapes.get((_ndim(a), _ndim(b)))
 
 
-def _axis_vjp(whole, along):
+def _axis_rule(whole, along):
     """Templates for a reduction with an optional ``axis`` argument."""
-    def vjp(a, axis):
+    def rule(a, axis):
         if axis is None or isinstance(axis, (types.NoneType, types.Omitted)):
             return (whole, None)
         return (along, None) if along else None
-    return vjp
+    return rule
 
 
-defarrayrule([np.sum], ("a", "axis"), _axis_vjp("{g}", "np.expand_dims({g}, {1})"))
-defarrayrule([np.mean], ("a", "axis"), _axis_vjp(
-    "{g} / {0}.size", "np.expand_dims({g}, {1}) / {0}.shape[{1}]"))
-defarrayrule([np.prod], ("a",), lambda a: ("_prod_vjp({0}, {g})",))
+def _linear(call, arity=1):
+    """Forward-mode templates of an operation linear in each of its ``arity`` array
+    arguments: ``call`` with one argument replaced by its tangent."""
+    def jvp(*types_):
+        slots = ["{%d}" % i for i in range(len(types_))]
+        out = []
+        for i in range(len(types_)):
+            if i >= arity:
+                out.append(None)
+                continue
+            args = [s for s, t in zip(slots, types_) if t is not None]
+            args[i] = "{d}"
+            out.append(call % ", ".join(args))
+        return tuple(out)
+    return jvp
+
+
+defarrayrule([np.sum], ("a", "axis"), _axis_rule("{g}", "np.expand_dims({g}, {1})"),
+             _linear("np.sum(%s)"))
+defarrayrule([np.mean], ("a", "axis"), _axis_rule(
+    "{g} / {0}.size", "np.expand_dims({g}, {1}) / {0}.shape[{1}]"), _linear("np.mean(%s)"))
+defarrayrule([np.prod], ("a",), lambda a: ("_prod_vjp({0}, {g})",),
+             lambda a: ("np.sum(_prod_vjp({0}, 1.0) * {d})",))
 defarrayrule([np.max, np.amax, np.min, np.amin], ("a",),
-             lambda a: ("_extremum_vjp({0}, {ans}, {g})",))
-defarrayrule([np.dot, operator.matmul], ("a", "b"), _dot_vjp)
-defarrayrule([np.vdot], ("a", "b"), lambda a, b: ("{g} * {1}", "{g} * {0}"))
-defarrayrule([np.linalg.norm], ("x",), lambda x: ("{g} * {0} / {ans}",))
-defarrayrule([np.cumsum], ("a",), lambda a: ("_reverse_cumsum({g}, {0})",))
+             lambda a: ("_extremum_vjp({0}, {ans}, {g})",),
+             lambda a: ("np.sum(_extremum_vjp({0}, {ans}, 1.0) * {d})",))
+defarrayrule([np.dot], ("a", "b"), _dot_vjp, _linear("np.dot(%s)", 2))
+defarrayrule([operator.matmul], ("a", "b"), _dot_vjp, lambda a, b: ("{d} @ {1}", "{0} @ {d}"))
+defarrayrule([np.vdot], ("a", "b"), lambda a, b: ("{g} * {1}", "{g} * {0}"),
+             _linear("np.vdot(%s)", 2))
+defarrayrule([np.linalg.norm], ("x",), lambda x: ("{g} * {0} / {ans}",),
+             lambda x: ("np.sum({0} * {d}) / {ans}",))
+defarrayrule([np.cumsum], ("a",), lambda a: ("_reverse_cumsum({g}, {0})",),
+             _linear("np.cumsum(%s)"))
 defarrayrule([np.outer], ("a", "b"), lambda a, b: (
-    ("{g} @ {1}", "{0} @ {g}") if _ndim(a) == _ndim(b) == 1 else None))
-defarrayrule([np.transpose], ("a",), lambda a: ("{g}.T",))
-defarrayrule([np.copy, np.ascontiguousarray, np.asarray], ("a",), lambda a: ("{g}",))
+    ("{g} @ {1}", "{0} @ {g}") if _ndim(a) == _ndim(b) == 1 else None),
+    _linear("np.outer(%s)", 2))
+defarrayrule([np.transpose], ("a",), lambda a: ("{g}.T",), _linear("np.transpose(%s)"))
+defarrayrule([np.copy], ("a",), lambda a: ("{g}",), _linear("np.copy(%s)"))
+defarrayrule([np.ascontiguousarray, np.asarray], ("a",), lambda a: ("{g}",),
+             _linear("np.ascontiguousarray(%s)"))
 _RESHAPE_BACK = "np.ascontiguousarray({g}).reshape({0}.shape)"
-defarrayrule([np.ravel], ("a",), lambda a: (_RESHAPE_BACK,))
+defarrayrule([np.ravel], ("a",), lambda a: (_RESHAPE_BACK,), _linear("np.ravel(%s)"))
 defarrayrule([np.reshape], ("a", "shape", "d1", "d2", "d3"),
-             lambda a, *shape: (_RESHAPE_BACK,) + (None,) * len(shape))
+             lambda a, *shape: (_RESHAPE_BACK,) + (None,) * len(shape),
+             lambda a, *shape: ("np.ascontiguousarray({d}).reshape(%s)" % ", ".join(
+                 "{%d}" % (i + 1) for i, t in enumerate(shape) if t is not None),)
+             + (None,) * len(shape))
 defarrayrule([np.arange], ("start", "stop", "step"), lambda start, stop, step: (
     # arange(stop) counts from 0; the stop only sets the length (derivative zero)
     (None, None, None) if stop is None else
-    ("np.sum({g})", None, None if step is None else "np.sum({g} * np.arange({g}.shape[0]))")))
+    ("np.sum({g})", None, None if step is None else "np.sum({g} * np.arange({g}.shape[0]))")),
+    lambda start, stop, step: (None, None, None) if stop is None else (
+        "np.full({ans}.shape[0], {d})", None, "{d} * np.arange({ans}.shape[0])"))
 defarrayrule([np.linspace], ("start", "stop", "num"), lambda start, stop, num: (
-    "np.sum({g} * (1.0 - _ramp({g}.shape[0])))", "np.sum({g} * _ramp({g}.shape[0]))", None))
-defarrayrule([np.full], ("shape", "fill_value"), lambda shape, x: (None, "np.sum({g})"))
-defarrayrule([np.full_like], ("a", "fill_value"), lambda a, x: (None, "np.sum({g})"))
+    "np.sum({g} * (1.0 - _ramp({g}.shape[0])))", "np.sum({g} * _ramp({g}.shape[0]))", None),
+    lambda start, stop, num: ("{d} * (1.0 - _ramp({ans}.shape[0]))",
+                              "{d} * _ramp({ans}.shape[0])", None))
+defarrayrule([np.full], ("shape", "fill_value"), lambda shape, x: (None, "np.sum({g})"),
+             lambda shape, x: (None, "np.full({ans}.shape, {d})"))
+defarrayrule([np.full_like], ("a", "fill_value"), lambda a, x: (None, "np.sum({g})"),
+             lambda a, x: (None, "np.full_like({ans}, {d})"))
 
 # Array methods that are NumPy functions of the array (``a.sum()`` is ``np.sum(a)``).
 METHODS = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,

@@ -1,0 +1,276 @@
+"""Forward mode: typed IR in, source of a Jacobian-vector-product function out.
+
+The generated function runs the primal once and, beside every statement that
+carries a derivative, the statement's tangent (``x_dot``): the sum over its
+operands of the rule's partial derivative times the operand's tangent (the
+same rules table as reverse mode: scalar partials, element-wise partials as
+ufuncs, and the forward-mode column of the array rules). No tape is needed:
+tangents flow with the values, through ``phi`` copies on every edge, into
+stores (``u[i] = v`` sets ``u_dot[i] = v_dot``) and views (``v = u[1:]``
+gives ``v_dot = u_dot[1:]``), so in-place updates and double buffering need
+nothing special. Calls to other ``@njit`` functions call their own JVP.
+"""
+import operator
+import re
+
+from numba.core import types
+
+from .analysis import (
+    Activity,
+    FunctionInfo,
+    derivative,
+    is_allocation,
+    is_dispatcher,
+    kind,
+    operation,
+)
+from .array_runtime import HELPERS, elementwise_vjp
+from .errors import not_differentiable
+from .ir_source import Names, PrimalRenderer
+from .reverse import _PLACEHOLDER, Source, _incoming, _paren, _where, emit_transfer
+
+INTERNAL = ("_blk", "_ret", "_ret_dot", "_r") + tuple(HELPERS)
+
+
+class TangentTransform:
+    """Builds the JVP source of one function for one signature and one ``wrt`` set.
+
+    The JVP takes the primal arguments, then one tangent per ``wrt`` argument, and
+    returns ``(value, tangent of the value)``.
+    """
+
+    def __init__(self, tir, wrt, name, callee_jvp):
+        self.tir = tir
+        self.info = info = FunctionInfo(tir)
+        self.wrt = tuple(wrt)
+        self.fname = name
+        self.callee_jvp = callee_jvp
+        self.names = Names(INTERNAL)
+        self.ns = dict(HELPERS)
+        self.primal = PrimalRenderer(info, self.names, self.ns)
+        self.params = []
+        for i, argname in enumerate(info.func_ir.arg_names):
+            irname = info.arg_vars.get(i, argname)
+            self.params.append(self.names.var(irname))
+            self.names.of["arg:" + argname] = self.names.var(irname)
+        self.returns = [(b, info.blocks[b].terminator.value.name) for b in info.labels
+                        if kind(info.blocks[b].terminator) == "Return"]
+        self.activity = Activity(info, self.wrt, [v for _, v in self.returns])
+        self.dots = {}
+
+    def active(self, name):
+        return name in self.activity
+
+    def dot(self, name):
+        if name not in self.dots:
+            self.dots[name] = self.names.fresh(self.names.var(name) + "_dot")
+        return self.dots[name]
+
+    def zero(self, name):
+        """Source of a zero tangent for variable ``name`` (its value must be defined)."""
+        t = self.info.type_of(name)
+        if isinstance(t, types.Array):
+            return "np.zeros_like(%s)" % self.names.var(name)
+        if isinstance(t, types.BaseTuple):
+            return "(%s,)" % ", ".join("0.0" for _ in t.types)
+        return "0.0"
+
+    def dot_or_zero(self, var):
+        return self.dot(var.name) if self.active(var.name) else self.zero(var.name)
+
+    # ---- emission
+    def source(self):
+        info = self.info
+        src = Source()
+        tangent_params = [self.dot(info.arg_vars[i]) if i in info.arg_vars else "_unused%d" % i
+                          for i in self.wrt]
+        src("def %s(%s):" % (self.fname, ", ".join(self.params + tangent_params)))
+        src.indent()
+        src('"""JVP of %s: returns (value, its tangent along the tangents of args %s)."""'
+            % (info.func_ir.func_id.func_qualname, list(self.wrt)))
+        for name in sorted(self.activity.active):
+            # every tangent is named before the dispatch loop, so Numba sees one type
+            if kind(info.defs[name][1].value) == "Arg":
+                continue
+            t = info.type_of(name)
+            if isinstance(t, types.Array):
+                src("%s = np.empty((%s), np.%s)" % (self.dot(name), "0, " * t.ndim, t.dtype))
+            elif isinstance(t, types.BaseTuple):
+                src("%s = %s" % (self.dot(name), self.zero(name)))
+            else:
+                src("%s = 0.0" % self.dot(name))
+        src("_blk = %d" % info.entry)
+        src("while True:")
+        src.indent()
+        for i, label in enumerate(info.labels):
+            src("%s _blk == %d:  # %s" % ("if" if i == 0 else "elif", label,
+                                         _where(info.blocks[label])))
+            src.indent()
+            self.emit_block(src, label)
+            src.dedent()
+        src("else:", "    break")
+        src.dedent()
+        src("return _ret, _ret_dot")
+        return src.text()
+
+    def emit_block(self, src, label):
+        block = self.info.blocks[label]
+        for stmt in block.body[:-1]:
+            self.emit_stmt(src, stmt)
+        term = block.terminator
+        if kind(term) == "Return":
+            src("_ret = %s" % self.primal.operand(term.value),
+                "_ret_dot = %s" % self.dot_or_zero(term.value), "_blk = -1")
+        else:
+            emit_transfer(src, self.primal, label, term, self.emit_edge)
+
+    def emit_edge(self, src, pred, dest):
+        copies = []
+        for stmt in self.info.blocks[dest].body:
+            if kind(stmt) == "Assign" and kind(stmt.value) == "Expr" and stmt.value.op == "phi":
+                incoming = _incoming(stmt.value, pred)
+                if incoming is None:
+                    continue
+                copies.append((self.names.var(stmt.target.name), self.primal.operand(incoming)))
+                if self.active(stmt.target.name):
+                    copies.append((self.dot(stmt.target.name), self.dot_or_zero(incoming)))
+        if copies:
+            src("%s = %s" % (", ".join(c[0] for c in copies) + ",",
+                             ", ".join(c[1] for c in copies) + ","))
+        src("_blk = %d" % dest)
+
+    def emit_stmt(self, src, stmt):
+        k = kind(stmt)
+        if k in ("SetItem", "StaticSetItem"):
+            src(*self.primal.render(stmt))
+            if self.active(stmt.target.name):
+                index = repr(stmt.index) if k == "StaticSetItem" else \
+                    self.primal.operand(stmt.index)
+                value = self.dot(stmt.value.name) if self.active(stmt.value.name) else "0.0"
+                src("%s[%s] = %s" % (self.dot(stmt.target.name), index, value))
+            return
+        if k != "Assign":
+            src(*self.primal.render(stmt))
+            return
+        t, value = stmt.target.name, stmt.value
+        if kind(value) == "Expr" and value.op == "phi":
+            return      # copied on the edges
+        if not self.active(t) or kind(value) == "Arg":      # an argument's tangent is given
+            src(*self.primal.render(stmt))
+            return
+        if kind(value) == "Expr" and value.op == "call" and \
+                is_dispatcher(self.info.callee(value)):
+            return self.emit_call(src, stmt)
+        if kind(value) == "Expr" and value.op == "inplace_binop" and \
+                isinstance(self.info.type_of(value.lhs.name), types.Array):
+            self.emit_inplace(src, stmt)     # before the primal: it may read the old value
+            src(*self.primal.render(stmt))
+            return
+        src(*self.primal.render(stmt))
+        src("%s = %s" % (self.dot(t), self.tangent(stmt)))
+
+    def tangent(self, stmt):
+        """Source of the tangent of assignment ``stmt`` (after its primal ran)."""
+        info, t, value = self.info, stmt.target.name, stmt.value
+        k = kind(value)
+        if k in ("Var", "Arg"):
+            return self.dot_or_zero(value)
+        op = value.op
+        if op in ("cast", "exhaust_iter"):
+            return self.dot_or_zero(value.value)
+        if op == "build_tuple":
+            return "(%s,)" % ", ".join(self.dot(v.name) if self.active(v.name) else "0.0"
+                                       for v in value.items)
+        if op in ("getitem", "static_getitem", "typed_getitem"):
+            index = repr(value.index) if op == "static_getitem" else \
+                self.primal.operand(value.index)
+            return "%s[%s]" % (self.dot_or_zero(value.value), index)
+        if is_allocation(info, stmt):
+            return "np.zeros_like(%s)" % self.names.var(t)
+        d = derivative(info, value, forward=True)
+        if d is None:
+            raise not_differentiable(
+                "%s in forward mode (no forward rule)" % _what(info, value), stmt.loc)
+        return self.rule_tangent(stmt, d)
+
+    def rule_tangent(self, stmt, d):
+        info, t = self.info, stmt.target.name
+        ops = [None if v is None else self.primal.operand(v) for v in d.operands]
+        ans = self.names.var(t)
+        is_array = isinstance(info.type_of(t), types.Array)
+        parts = []
+        for i, (var, template) in enumerate(zip(d.operands, d.templates)):
+            if not template or var is None or not self.active(var.name):
+                continue
+            vdot = self.dot(var.name)
+            if d.array_rule:
+                fill = {"d": vdot, "ans": ans}
+                parts.append(_PLACEHOLDER_D.sub(
+                    lambda m, fill=fill: fill.get(m.group(1)) or ops[int(m.group(1))],
+                    template))
+            elif template in ("1.0", "-1.0"):
+                parts.append(("-" if template == "-1.0" else "") + vdot)
+            elif is_array:
+                holders = list(dict.fromkeys(_PLACEHOLDER.findall(template)))
+                name = "jvp_%s_%d" % (getattr(operation(info, stmt.value)[0], "__name__",
+                                              "op"), i)
+                kernel = self.primal.ref(elementwise_vjp(template, holders, name), name)
+                parts.append("%s(%s)" % (kernel, ", ".join(
+                    [vdot] + [ans if h == "ans" else ops[int(h)] for h in holders])))
+            else:
+                expr = _PLACEHOLDER.sub(
+                    lambda m: ans if m.group(1) == "ans" else ops[int(m.group(1))], template)
+                parts.append("%s * %s" % (vdot, _paren(expr)))
+        total = " + ".join(parts) or "0.0"
+        if is_array and len(parts) == 1 and re.fullmatch(r"\w+", total):
+            total = "np.copy(%s)" % total
+        if is_array:
+            # a fresh array of the result's shape (a bare tangent would alias its operand's)
+            return "_shaped(%s, %s)" % (total, ans)
+        return total
+
+    def emit_inplace(self, src, stmt):
+        """``a += b`` / ``a -= b`` on an array: its tangent does the same; ``a *= c``,
+        ``a /= c`` with ``c`` not differentiated scale it."""
+        value = stmt.value
+        fn, lhs, rhs = value.immutable_fn, value.lhs, value.rhs
+        ldot = self.dot_or_zero(lhs)
+        if fn in (operator.add, operator.sub):
+            if self.active(rhs.name):
+                src("%s %s= %s" % (ldot, "+" if fn is operator.add else "-", self.dot(rhs.name)))
+        elif fn in (operator.mul, operator.truediv) and not self.active(rhs.name):
+            src("%s %s= %s" % (ldot, "*" if fn is operator.mul else "/",
+                               self.primal.operand(rhs)))
+        else:
+            raise not_differentiable("the in-place operator on an array with a "
+                                     "differentiated right-hand side (write a = a * b)",
+                                     stmt.loc)
+        src("%s = %s" % (self.dot(stmt.target.name), ldot))
+
+    def emit_call(self, src, stmt):
+        value = stmt.value
+        fn = self.info.callee(value)
+        if value.kws or len(value.args) != len(self.info.calltypes[value].args):
+            raise not_differentiable("a call to %s with keyword or default arguments (pass "
+                                     "every argument positionally)" % fn.py_func.__name__,
+                                     stmt.loc)
+        sig = self.info.calltypes[value]
+        wrt = tuple(i for i, a in enumerate(value.args) if self.active(a.name))
+        jvp = self.primal.ref(self.callee_jvp(fn, tuple(sig.args), wrt),
+                              "jvp_" + fn.py_func.__name__)
+        args = [self.primal.operand(a) for a in value.args] + \
+            [self.dot(value.args[i].name) for i in wrt]
+        src("%s, %s = %s(%s)" % (self.names.var(stmt.target.name), self.dot(stmt.target.name),
+                                 jvp, ", ".join(args)))
+
+
+_PLACEHOLDER_D = re.compile(r"\{(\d+|ans|d)\}")
+
+
+def _what(info, value):
+    fn, _ = operation(info, value)
+    if fn is not None:
+        name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
+        return "a call to %s" % name
+    return "the expression %r" % value.op
+
