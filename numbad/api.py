@@ -5,7 +5,7 @@ import numba
 import numpy as np
 from numba.core import types
 
-from . import frontend
+from . import frontend, njit_calls
 from .derivatives import jvp_of, vjp_of
 from .errors import NotDifferentiableError, definition_loc, not_differentiable
 
@@ -65,8 +65,13 @@ class _Transformed:
         self.stats = {}
         functools.update_wrapper(self, frontend.python_function(f), updated=())
 
+    returns_value = False       # called from @njit code: (value, gradient) or the gradient
+
     def compiled(self, args):
-        arg_types = _types_of(args)
+        return self.compiled_for_types(_types_of(args))
+
+    def compiled_for_types(self, arg_types):
+        """(compiled VJP, argument types, wrt indices) for Numba types ``arg_types``."""
         wrt = tuple(i % len(arg_types) for i in self.wrt)
         _check_wrt(self.f, arg_types, wrt)
         vjp = vjp_of(self.f, arg_types, wrt)
@@ -92,15 +97,19 @@ class _Transformed:
         return self.compiled(args)[0].source
 
 
+@njit_calls.register
 class Grad(_Transformed):
-    """``grad(f)``: call it to get the gradient."""
+    """``grad(f)``: call it to get the gradient (from Python or from ``@njit`` code)."""
 
     def __call__(self, *args):
         return self.value_and_grad(*args)[1]
 
 
+@njit_calls.register
 class ValueAndGrad(_Transformed):
     """``value_and_grad(f)``: call it to get ``(value, gradient)``."""
+
+    returns_value = True
 
     def __call__(self, *args):
         return self.value_and_grad(*args)
@@ -199,6 +208,7 @@ def _primal_dispatcher(f):
     return f if isinstance(f, numba.core.dispatcher.Dispatcher) else numba.njit(f)
 
 
+@njit_calls.register
 class GradJit(Grad):
     """``@numbad.grad_jit``: calling it gives the gradient, compiled per signature."""
 
@@ -207,8 +217,8 @@ class GradJit(Grad):
         self.primal = _primal_dispatcher(f)
         self._signatures = []
 
-    def compiled(self, args):
-        out = super().compiled(args)
+    def compiled_for_types(self, arg_types):
+        out = super().compiled_for_types(arg_types)
         if out[1] not in self._signatures:
             self._signatures.append(out[1])
         return out
