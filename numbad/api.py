@@ -178,7 +178,8 @@ def jacobian(f, argnums=0):
     """``jacobian(f, argnums)(*args)``: d f / d args[argnums], shaped
     ``out.shape + arg.shape`` (a tuple of them when ``argnums`` is a tuple).
 
-    Reverse mode, one VJP per output element.
+    Forward mode (one JVP per input element) when the inputs have fewer elements
+    than the output, reverse mode (one VJP per output element) otherwise.
     """
     nums = _argnums_tuple(argnums)
 
@@ -186,21 +187,45 @@ def jacobian(f, argnums=0):
         arg_types = _types_of(args)
         wrt = tuple(sorted({i % len(args) for i in nums}))
         _check_wrt(f, arg_types, wrt)
-        compiled = vjp_of(f, arg_types, wrt)
         out = np.asarray(_primal_dispatcher(f)(*_private_copies(args)))
         if not (np.issubdtype(out.dtype, np.floating) and out.ndim <= 3):
             raise TypeError("jacobian needs a float scalar or float array result")
-        rows = {i: np.zeros(out.shape + np.shape(args[i])) for i in wrt}
-        for index in np.ndindex(out.shape):
-            out_bar = np.zeros_like(out)
-            out_bar[index] = 1.0
-            seed = out_bar if out.ndim else float(out_bar)
-            bars = compiled.dispatcher(*_private_copies(args), seed)[1]
-            for i, bar in zip(wrt, bars):
-                rows[i][index] = bar
-        result = tuple(rows[i % len(args)] for i in nums)
+        if sum(np.size(args[i]) for i in wrt) < out.size:
+            blocks = _forward_jacobian(f, args, arg_types, wrt, out)
+        else:
+            blocks = _reverse_jacobian(f, args, arg_types, wrt, out)
+        result = tuple(blocks[i % len(args)] for i in nums)
         return result[0] if isinstance(argnums, int) else result
     return functools.update_wrapper(jac, frontend.python_function(f), updated=())
+
+
+def _reverse_jacobian(f, args, arg_types, wrt, out):
+    compiled = vjp_of(f, arg_types, wrt)
+    blocks = {i: np.zeros(out.shape + np.shape(args[i])) for i in wrt}
+    for index in np.ndindex(out.shape):
+        out_bar = np.zeros_like(out)
+        out_bar[index] = 1.0
+        seed = out_bar if out.ndim else float(out_bar)
+        bars = compiled.dispatcher(*_private_copies(args), seed)[1]
+        for i, bar in zip(wrt, bars):
+            blocks[i][index] = bar
+    return blocks
+
+
+def _forward_jacobian(f, args, arg_types, wrt, out):
+    compiled = jvp_of(f, arg_types, wrt)
+    blocks = {i: np.zeros(out.shape + np.shape(args[i])) for i in wrt}
+    zeros = [np.zeros_like(args[i]) if isinstance(args[i], np.ndarray) else 0.0 for i in wrt]
+    for k, i in enumerate(wrt):
+        for index in np.ndindex(np.shape(args[i])):
+            tangents = [np.copy(z) if isinstance(z, np.ndarray) else z for z in zeros]
+            if isinstance(args[i], np.ndarray):
+                tangents[k][index] = 1.0
+            else:
+                tangents[k] = 1.0
+            _, out_dot = compiled.dispatcher(*_private_copies(args), *tangents)
+            blocks[i][(Ellipsis,) + index] = out_dot
+    return blocks
 
 
 @functools.lru_cache(maxsize=None)

@@ -150,3 +150,22 @@ def test_tangent_shapes_are_checked():
         numbad.jvp(heat, (np.ones(4), 0.1, 2), (np.ones(3), 0.0, 0))
     with pytest.raises(ValueError, match="one tangent per primal"):
         numbad.jvp(heat, (np.ones(4), 0.1, 2), (np.ones(4),))
+
+
+def spread(x, k):
+    u = np.linspace(0.0, 1.0, 7) * x[0] + x[1] * k
+    return np.sin(u) * k
+
+
+def spread_jax(x, k):
+    import jax.numpy as jnp
+    return jnp.sin(jnp.linspace(0.0, 1.0, 7) * x[0] + x[1] * k) * k
+
+
+def test_jacobian_of_a_wide_output_uses_forward_mode(jax_module):
+    x, k = np.array([0.4, -0.3]), 0.8          # 3 inputs, 7 outputs: forward mode
+    jx, jk = numbad.jacobian(spread, argnums=(0, 1))(x, k)
+    ex, ek = jax_module.jacfwd(spread_jax, argnums=(0, 1))(x, k)
+    assert jx.shape == (7, 2) and jk.shape == (7,)
+    np.testing.assert_allclose(jx, np.asarray(ex), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(jk, np.asarray(ek), rtol=1e-12, atol=1e-14)
