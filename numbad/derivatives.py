@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from numba.core import types
 
-from . import codegen, frontend
+from . import codegen, custom, frontend
+from .array_runtime import HELPERS
 from .errors import definition_loc, not_differentiable
 from .forward import TangentTransform
 from .reverse import ReverseTransform
@@ -37,7 +38,7 @@ def jvp_of(f, arg_types, wrt):
 
 
 def _cached(mode, f, arg_types, wrt):
-    func = frontend.python_function(f)
+    func = f if custom.is_custom(f) else frontend.python_function(f)
     key = (mode, func, tuple(arg_types), tuple(wrt))
     with _lock:
         hit = _cache.get(key)
@@ -56,11 +57,19 @@ def _cached(mode, f, arg_types, wrt):
 
 
 def _build(mode, func, arg_types, wrt):
+    name = mode + "_" + re.sub(r"\W", "_", func.__name__)     # lambdas are "<lambda>"
+    if custom.is_custom(func):
+        rule = custom.rule_source(mode, func, arg_types, wrt, name)
+        if rule is not None:        # the user's rule; else the function itself below
+            source, ns = rule
+            ns.update(HELPERS)
+            return CompiledVJP(codegen.compile_source(source, name, ns), source,
+                               frontend.typed_ir(func.py_func, arg_types).return_type)
+        func = func.py_func
     tir = frontend.typed_ir(func, arg_types)
     if tir.func_ir.is_generator:
         raise not_differentiable("a generator function (%s)" % func.__name__, tir.func_ir.loc)
     _check_outputs(tir)
-    name = mode + "_" + re.sub(r"\W", "_", func.__name__)     # lambdas are "<lambda>"
     if mode == "vjp":
         transform = ReverseTransform(tir, wrt, name,
                                      lambda fn, at, w: vjp_of(fn, at, w).dispatcher)
