@@ -1,11 +1,12 @@
 """The public functions: grad, value_and_grad, vjp, grad_jit (see DESIGN.md)."""
 import functools
+import re
 
 import numba
 import numpy as np
 from numba.core import types
 
-from . import frontend, njit_calls
+from . import codegen, frontend, njit_calls
 from .derivatives import jvp_of, vjp_of
 from .errors import NotDifferentiableError, definition_loc, not_differentiable
 
@@ -174,6 +175,71 @@ def jvp(f, primals, tangents):
     return compiled.dispatcher(*primals, *given)
 
 
+def hvp(f, argnums=0):
+    """``hvp(f, argnums)(*args, v)``: the Hessian of scalar ``f`` w.r.t. ``args[argnums]``
+    times ``v`` (shaped like that argument; a tuple of them for a tuple ``argnums``).
+
+    Reverse mode over numbad's own forward-mode code (the gradient of the JVP along
+    ``v``): no finite differences.
+    """
+    nums = _argnums_tuple(argnums)
+
+    def product(*args_and_v):
+        args, v = args_and_v[:-1], args_and_v[-1]
+        vs = (v,) if isinstance(argnums, int) else tuple(v)
+        arg_types = _types_of(args)
+        wrt = tuple(i % len(args) for i in nums)
+        _check_wrt(f, arg_types, wrt)
+        if len(set(wrt)) != len(wrt):
+            raise ValueError("hvp: argnums repeats an argument")
+        dots = tuple(np.array(t, dtype=args[i].dtype) if isinstance(args[i], np.ndarray)
+                     else float(t) for i, t in zip(wrt, vs))
+        tangent = _tangent_function(f, arg_types, wrt)
+        vjp = vjp_of(tangent, arg_types + _types_of(dots), wrt)
+        bars = vjp.dispatcher(*_private_copies(args), *dots, 1.0)[1]
+        result = tuple(_cast_like(b, arg_types[i]) for b, i in zip(bars, wrt))
+        return result[0] if isinstance(argnums, int) else result
+    return functools.update_wrapper(product, frontend.python_function(f), updated=())
+
+
+def hessian(f, argnums=0):
+    """``hessian(f, argnums)(*args)``: shaped ``arg.shape + arg.shape`` (one Hessian-vector
+    product per element of the argument; ``argnums`` an int)."""
+    if not isinstance(argnums, int):
+        raise TypeError("hessian takes one argument index")
+    product = hvp(f, argnums)
+
+    def hess(*args):
+        x = args[argnums]
+        if not isinstance(x, np.ndarray):
+            return product(*args, 1.0)
+        out = np.zeros(x.shape + x.shape)
+        for index in np.ndindex(x.shape):
+            e = np.zeros_like(x)
+            e[index] = 1.0
+            out[(Ellipsis,) + index] = product(*args, e)
+        return out
+    return functools.update_wrapper(hess, frontend.python_function(f), updated=())
+
+
+_tangent_functions = {}
+
+
+def _tangent_function(f, arg_types, wrt):
+    """A compiled ``(*args, *tangents) -> tangent of f`` around f's JVP: the function
+    whose gradient is a Hessian-vector product."""
+    key = (frontend.python_function(f), arg_types, wrt)
+    if key not in _tangent_functions:
+        jvp = jvp_of(f, arg_types, wrt)
+        params = ["a%d" % i for i in range(len(arg_types))] + ["d%d" % i for i in wrt]
+        source = "def tangent_%s(%s):\n    return _jvp(%s)[1]\n" % (
+            re.sub(r"\W", "_", key[0].__name__), ", ".join(params), ", ".join(params))
+        name = source.split("(")[0][4:]
+        _tangent_functions[key] = codegen.compile_source(source, name,
+                                                         {"_jvp": jvp.dispatcher})
+    return _tangent_functions[key]
+
+
 def jacobian(f, argnums=0):
     """``jacobian(f, argnums)(*args)``: d f / d args[argnums], shaped
     ``out.shape + arg.shape`` (a tuple of them when ``argnums`` is a tuple).
@@ -261,5 +327,5 @@ def grad_jit(f=None, *, argnums=0, checkpoint="auto", memory_budget=None):
     return GradJit(f, argnums, checkpoint, memory_budget)
 
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "grad_jit",
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hvp", "hessian", "grad_jit",
            "NotDifferentiableError"]

@@ -110,7 +110,7 @@ class TangentTransform:
             src.dedent()
         src("else:", "    break")
         src.dedent()
-        src("return _ret, _ret_dot")
+        src("raise AssertionError('numbad: a JVP left its dispatch loop')")
         return src.text()
 
     def emit_block(self, src, label):
@@ -119,8 +119,10 @@ class TangentTransform:
             self.emit_stmt(src, stmt)
         term = block.terminator
         if kind(term) == "Return":
-            src("_ret = %s" % self.primal.operand(term.value),
-                "_ret_dot = %s" % self.dot_or_zero(term.value), "_blk = -1")
+            # returned where it is reached: no value flows out of the dispatch loop, so
+            # the JVP is plain code that numbad can differentiate again
+            src("return %s, %s" % (self.primal.operand(term.value),
+                                   self.dot_or_zero(term.value)))
         else:
             emit_transfer(src, self.primal, label, term, self.emit_edge)
 
@@ -128,7 +130,7 @@ class TangentTransform:
         copies = []
         for stmt in self.info.blocks[dest].body:
             if kind(stmt) == "Assign" and kind(stmt.value) == "Expr" and stmt.value.op == "phi":
-                incoming = _incoming(stmt.value, pred)
+                incoming = _incoming(stmt.value, pred, self.info)
                 if incoming is None:
                     continue
                 copies.append((self.names.var(stmt.target.name), self.primal.operand(incoming)))

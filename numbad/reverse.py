@@ -16,6 +16,7 @@ Calls to other ``@njit`` functions are differentiated through: the reverse
 sweep calls their own generated VJP (which recomputes the callee's forward
 sweep, as Tapenade's joint mode does).
 """
+import ast
 import operator
 import re
 
@@ -560,7 +561,34 @@ class ReverseTransform(StructuredLoops):
             % "".join(self.arg_cotangent(i) + ", " for i in self.wrt))
         src.lines[declarations:declarations] = [
             "    %s = %s" % kv for kv in sorted(self.deads.items())]
-        return src.text()
+        text = src.text()
+        early = self.read_before_written(text)
+        if early:       # declared right after the docstring
+            lines = text.split("\n")
+            lines[2:2] = ["    %s = %s  # read on a path where it is not yet set" % kv
+                          for kv in early]
+            text = "\n".join(lines)
+        return text
+
+    def read_before_written(self, text):
+        """(name, typed zero) of the variables the generated code reads on a line before
+        any line assigns them (phi copies of values Numba's SSA left undefined on the
+        first way in). Numba's bytecode analysis wants them assigned first; their value
+        there is never used."""
+        ir_name = {v: k for k, v in self.names.of.items()}
+        first_store, first_load = {}, {}
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Name):
+                seen = first_store if isinstance(node.ctx, ast.Store) else first_load
+                seen[node.id] = min(seen.get(node.id, node.lineno), node.lineno)
+        out = []
+        for name, line in sorted(first_load.items()):
+            if name in first_store and first_store[name] > line and name in ir_name \
+                    and ir_name[name] in self.info.typemap:
+                zero = _typed_zero(self.info.type_of(ir_name[name]))
+                if zero is not None:
+                    out.append((name, zero))
+        return out
 
     def bars_needed(self):
         out = {}
@@ -813,7 +841,7 @@ class ReverseTransform(StructuredLoops):
         copies = []
         for stmt in self.assigns(dest):
             if self.is_phi(stmt):
-                incoming = _incoming(stmt.value, src_label)
+                incoming = _incoming(stmt.value, src_label, self.info)
                 if incoming is not None:
                     copies.append((self.names.var(stmt.target.name),
                                    self.primal.operand(incoming)))
@@ -1270,14 +1298,35 @@ def emit_transfer(src, primal, label, term, edge):
         raise not_differentiable("the terminator %s" % k, term.loc)
 
 
+def _typed_zero(t):
+    """Source of a value of Numba type ``t`` (numbers, booleans, flat tuples, arrays: an
+    empty one), else None."""
+    t = types.unliteral(t)
+    if isinstance(t, types.Boolean):
+        return "False"
+    if isinstance(t, types.Number):
+        return "np.%s(0)" % t
+    if isinstance(t, types.Array) and isinstance(t.dtype, (types.Number, types.Boolean)):
+        return "np.empty((%s), np.%s)" % ("0, " * t.ndim, t.dtype)
+    if isinstance(t, types.BaseTuple):
+        items = [_typed_zero(e) for e in t.types]
+        if all(items):
+            return "(%s,)" % ", ".join(items)
+    return None
+
+
 def _paren(expr):
     return expr if re.fullmatch(r"[\w.]+", expr) else "(%s)" % expr
 
 
-def _incoming(phi, pred):
+def _incoming(phi, pred, info=None):
+    """The variable ``phi`` takes from block ``pred``; None for none, or (given ``info``)
+    for one Numba's SSA left undefined on that path (its value is never used)."""
     for v, b in zip(phi.incoming_values, phi.incoming_blocks):
         if b == pred:
-            return v if kind(v) == "Var" else None
+            if kind(v) != "Var" or (info is not None and v.name not in info.defs):
+                return None
+            return v
     return None
 
 

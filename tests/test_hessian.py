@@ -1,0 +1,54 @@
+"""hvp and hessian: reverse mode over numbad's own forward-mode code (no finite
+differences inside), against jax.hessian and against finite differences of numbad's
+gradients where JAX cannot write the program."""
+import numpy as np
+import pytest
+
+import numbad
+from benchmarks.heat1d import heat
+from tests.test_reverse_arrays import heat_jax
+from tests.test_reverse_control_flow import (
+    f_break_continue,
+    f_nested_while,
+    lorenz,
+    lorenz_jax,
+)
+
+ARGS = (1.0, 1.0, 1.05, 10.0, 28.0, 8 / 3, 1e-3, 50)
+
+
+def test_lorenz_hessian_and_hvp_against_jax(jax_module):
+    def loss(p):
+        return lorenz_jax(p[0], p[1], p[2], p[3], p[4], p[5], 1e-3, 50)
+    expected = np.asarray(jax_module.hessian(loss)(np.array(ARGS[:6])))
+    np.testing.assert_allclose(numbad.hessian(lorenz, argnums=0)(*ARGS), expected[0, 0],
+                               rtol=1e-9)
+    v = np.array([0.5, -1.0, 0.3, 0.1, -0.2, 0.7])
+    got = numbad.hvp(lorenz, argnums=(0, 1, 2, 3, 4, 5))(*ARGS, tuple(v))
+    np.testing.assert_allclose(got, expected @ v, rtol=1e-9)
+
+
+def test_hessian_of_an_in_place_array_program_against_jax(rng, jax_module):
+    u0 = rng.normal(size=6)
+    got = numbad.hessian(heat, argnums=0)(u0, 0.2, 10)
+    expected = np.asarray(jax_module.hessian(heat_jax)(u0, 0.2, 10))
+    assert got.shape == (6, 6)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-13)
+    v = rng.normal(size=6)
+    np.testing.assert_allclose(numbad.hvp(heat)(u0, 0.2, 10, v), expected @ v,
+                               rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("f, args", [(f_break_continue, (0.7, 10)), (f_nested_while, (0.7, 6))])
+def test_hessians_of_loops_with_break_and_while_against_gradient_differences(f, args):
+    h = 1e-5
+    up, down = (args[0] + h,) + args[1:], (args[0] - h,) + args[1:]
+    expected = (numbad.grad(f)(*up) - numbad.grad(f)(*down)) / (2 * h)
+    np.testing.assert_allclose(numbad.hessian(f)(*args), expected, rtol=1e-6)
+
+
+def test_array_expression_code_is_refused_for_now():
+    def f(a):
+        return np.sum(np.sin(a) * a)
+    with pytest.raises(numbad.NotDifferentiableError):
+        numbad.hvp(f)(np.ones(3), np.ones(3))
