@@ -26,7 +26,7 @@ from .analysis import (
 )
 from .array_runtime import HELPERS, elementwise_vjp
 from .errors import not_differentiable
-from .ir_source import Names, PrimalRenderer
+from .ir_source import Names, PrimalRenderer, parameters, return_sites
 from .reverse import _PLACEHOLDER, Source, _incoming, _paren, _where, emit_transfer
 
 INTERNAL = ("_blk", "_ret", "_ret_dot", "_r") + tuple(HELPERS)
@@ -48,13 +48,8 @@ class TangentTransform:
         self.names = Names(INTERNAL)
         self.ns = dict(HELPERS)
         self.primal = PrimalRenderer(info, self.names, self.ns)
-        self.params = []
-        for i, argname in enumerate(info.func_ir.arg_names):
-            irname = info.arg_vars.get(i, argname)
-            self.params.append(self.names.var(irname))
-            self.names.of["arg:" + argname] = self.names.var(irname)
-        self.returns = [(b, info.blocks[b].terminator.value.name) for b in info.labels
-                        if kind(info.blocks[b].terminator) == "Return"]
+        self.params = parameters(info, self.names)
+        self.returns = return_sites(info)
         self.activity = Activity(info, self.wrt, [v for _, v in self.returns])
         self.dots = {}
 

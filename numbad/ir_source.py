@@ -80,6 +80,22 @@ def literal(value):
     return "(%s)" % s if s.startswith("-") else s
 
 
+def parameters(info, names):
+    """Source names of the function's parameters (bound too for its ``Arg`` statements)."""
+    params = []
+    for i, argname in enumerate(info.func_ir.arg_names):
+        irname = info.arg_vars.get(i, argname)
+        params.append(names.var(irname))
+        names.of["arg:" + argname] = names.var(irname)
+    return params
+
+
+def return_sites(info):
+    """(block, returned variable) of every ``return``."""
+    return [(b, info.blocks[b].terminator.value.name) for b in info.labels
+            if kind(info.blocks[b].terminator) == "Return"]
+
+
 class PrimalRenderer:
     """Turns the statements of one function into source lines."""
 

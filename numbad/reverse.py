@@ -39,7 +39,7 @@ from .analysis import (
 )
 from .array_runtime import HELPERS, elementwise_vjp
 from .errors import NotDifferentiableError, not_differentiable
-from .ir_source import Names, PrimalRenderer
+from .ir_source import Names, PrimalRenderer, parameters, return_sites
 from .runtime import (
     load_f,
     load_i,
@@ -101,13 +101,8 @@ class ReverseTransform(StructuredLoops):
         self.names = Names(INTERNAL)
         self.ns = {}
         self.primal = PrimalRenderer(info, self.names, self.ns)
-        self.params = []
-        for i, argname in enumerate(info.func_ir.arg_names):
-            irname = info.arg_vars.get(i, argname)
-            self.params.append(self.names.var(irname))
-            self.names.of["arg:" + argname] = self.names.var(irname)
-        self.returns = [(b, info.blocks[b].terminator.value.name) for b in info.labels
-                        if kind(info.blocks[b].terminator) == "Return"]
+        self.params = parameters(info, self.names)
+        self.returns = return_sites(info)
         self.activity = Activity(info, self.wrt, [v for _, v in self.returns])
         self.refuse_stale_array_reads()
         self.bars = {}
