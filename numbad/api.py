@@ -160,19 +160,21 @@ def jvp(f, primals, tangents):
                          % (len(primals), len(tangents)))
     arg_types = _types_of(primals)
     wrt = tuple(i for i, t in enumerate(arg_types) if _differentiable(t))
-    given = []
-    for i in wrt:
-        p, t = primals[i], tangents[i]
-        if isinstance(p, np.ndarray):
-            t = np.array(t, dtype=p.dtype)      # a private copy: the JVP may write into it
-            if t.shape != p.shape:
-                raise ValueError("tangent %d has shape %s; its primal has shape %s"
-                                 % (i, t.shape, p.shape))
-        else:
-            t = float(t)
-        given.append(t)
+    given = [_tangent_like(primals[i], tangents[i], i) for i in wrt]
     compiled = jvp_of(f, arg_types, wrt)
     return compiled.dispatcher(*primals, *given)
+
+
+def _tangent_like(primal, tangent, i):
+    """``tangent`` as a private float or array of ``primal``'s shape and dtype (the
+    generated code may write into it)."""
+    if not isinstance(primal, np.ndarray):
+        return float(tangent)
+    tangent = np.array(tangent, dtype=primal.dtype)
+    if tangent.shape != primal.shape:
+        raise ValueError("tangent %d has shape %s; its primal has shape %s"
+                         % (i, tangent.shape, primal.shape))
+    return tangent
 
 
 def hvp(f, argnums=0):
@@ -192,8 +194,7 @@ def hvp(f, argnums=0):
         _check_wrt(f, arg_types, wrt)
         if len(set(wrt)) != len(wrt):
             raise ValueError("hvp: argnums repeats an argument")
-        dots = tuple(np.array(t, dtype=args[i].dtype) if isinstance(args[i], np.ndarray)
-                     else float(t) for i, t in zip(wrt, vs))
+        dots = tuple(_tangent_like(args[i], t, i) for i, t in zip(wrt, vs))
         tangent = _tangent_function(f, arg_types, wrt)
         vjp = vjp_of(tangent, arg_types + _types_of(dots), wrt)
         bars = vjp.dispatcher(*_private_copies(args), *dots, 1.0)[1]
@@ -231,10 +232,10 @@ def _tangent_function(f, arg_types, wrt):
     key = (frontend.python_function(f), arg_types, wrt)
     if key not in _tangent_functions:
         jvp = jvp_of(f, arg_types, wrt)
-        params = ["a%d" % i for i in range(len(arg_types))] + ["d%d" % i for i in wrt]
-        source = "def tangent_%s(%s):\n    return _jvp(%s)[1]\n" % (
-            re.sub(r"\W", "_", key[0].__name__), ", ".join(params), ", ".join(params))
-        name = source.split("(")[0][4:]
+        params = ", ".join(["a%d" % i for i in range(len(arg_types))] +
+                           ["d%d" % i for i in wrt])
+        name = "tangent_" + re.sub(r"\W", "_", key[0].__name__)
+        source = "def %s(%s):\n    return _jvp(%s)[1]\n" % (name, params, params)
         _tangent_functions[key] = codegen.compile_source(source, name,
                                                          {"_jvp": jvp.dispatcher})
     return _tangent_functions[key]

@@ -768,7 +768,7 @@ class ReverseTransform(StructuredLoops):
         """Tape what store or in-place operator ``stmt`` is about to overwrite."""
         source, t = self.overwritten(stmt)
         if t is None:
-            self.emit_float_push(src, [source])
+            self.emit_push(src, "_ft", [source])
         else:
             src("%s.append(%s.copy())" % (self.restore_tape(t), source),
                 "_ab += %s[-1].nbytes" % self.restore_tape(t))
@@ -783,29 +783,25 @@ class ReverseTransform(StructuredLoops):
         else:
             src("%s = %s.pop()" % (source, self.restore_tape(t)))
 
-    def emit_float_push(self, src, items):
-        src("if _fp + %d > _fcap:" % len(items),
-            "    _fcap = max(2 * _fcap, _fp + %d)" % len(items),
-            "    _ft = _tape_resize(_ft, _fcap)")
+    def emit_push(self, src, tape, items, room=0):
+        """Push ``items`` (sources) onto ``tape``, growing it first so that it also has
+        ``room`` more entries (for a push that follows, such as the edge taken)."""
+        count = len(items) + room
+        if not count:
+            return
+        pos, cap, suffix = TAPES[tape]
+        src("if %s + %d > %s:" % (pos, count, cap),
+            "    %s = max(2 * %s, %s + %d)" % (cap, cap, pos, count),
+            "    %s = _tape_resize(%s, %s)" % (tape, tape, cap))
         for j, item in enumerate(items):
-            src("_store_f(_ft, %s, %s)" % (_at("_fp", j), item))
-        src("_fp += %d" % len(items))
+            src("_store%s(%s, %s, %s)" % (suffix, tape, _at(pos, j), item))
+        if items:
+            src("%s += %d" % (pos, len(items)))
 
     def emit_pushes(self, src, label, plan):
-        floats = [e for n in plan["floats"] for e in self.elements(n)]
-        ints = [e for n in plan["ints"] for e in self.elements(n)]
-        n_it = len(ints) + (1 if self.multi_pred_succ(label) else 0)
-        for tape, items, count in (("_ft", floats, len(floats)), ("_it", ints, n_it)):
-            if not count:
-                continue
-            pos, cap, suffix = TAPES[tape]
-            src("if %s + %d > %s:" % (pos, count, cap))
-            src("    %s = max(2 * %s, %s + %d)" % (cap, cap, pos, count))
-            src("    %s = _tape_resize(%s, %s)" % (tape, tape, cap))
-            for j, item in enumerate(items):
-                src("_store%s(%s, %s, %s)" % (suffix, tape, _at(pos, j), item))
-            if items:
-                src("%s += %d" % (pos, len(items)))
+        self.emit_push(src, "_ft", [e for n in plan["floats"] for e in self.elements(n)])
+        self.emit_push(src, "_it", [e for n in plan["ints"] for e in self.elements(n)],
+                       room=1 if self.multi_pred_succ(label) else 0)
         for n in plan["arrays"]:
             # kept by reference: arrays nobody writes, or whose writes the reverse undoes
             v = self.names.var(n)
@@ -905,24 +901,34 @@ class ReverseTransform(StructuredLoops):
             self.emit_back_edge(src, preds[0], label)
         elif label in info.counted_headers:
             entry, back = info.counted_headers[label]
-            c = self.counter(label)
-            src("if %s > 0:" % c)
-            src.indent()
-            src("%s -= 1" % c)
-            self.emit_back_edge(src, back, label)
-            src.dedent()
-            src("else:")
-            src.indent()
-            src("_ip -= 1", "%s = _load_i(_it, _ip)" % c)
-            self.emit_back_edge(src, entry, label)
-            src.dedent()
+            self.emit_iteration_choice(src, label, lambda: self.emit_back_edge(src, back, label),
+                                       lambda: self.emit_back_edge(src, entry, label))
         else:
-            src("_ip -= 1", "_k = _load_i(_it, _ip)")
-            for i, p in enumerate(preds):
-                src("%s _k == %d:" % ("if" if i == 0 else "elif", i))
-                src.indent()
-                self.emit_back_edge(src, p, label)
-                src.dedent()
+            self.emit_edge_choice(src, preds, lambda p: self.emit_back_edge(src, p, label))
+
+    def emit_iteration_choice(self, src, header, again, done):
+        """In the reverse of loop ``header``: ``again()`` while iterations remain to be
+        reversed, else ``done()`` (the outer iteration count comes back off the tape)."""
+        c = self.counter(header)
+        src("if %s > 0:" % c)
+        src.indent()
+        src("%s -= 1" % c)
+        again()
+        src.dedent()
+        src("else:")
+        src.indent()
+        src("_ip -= 1", "%s = _load_i(_it, _ip)" % c)
+        done()
+        src.dedent()
+
+    def emit_edge_choice(self, src, preds, each):
+        """Pop which of ``preds`` the forward sweep came from; ``each(pred)`` for its case."""
+        src("_ip -= 1", "_k = _load_i(_it, _ip)")
+        for i, p in enumerate(preds):
+            src("%s _k == %d:" % ("if" if i == 0 else "elif", i))
+            src.indent()
+            each(p)
+            src.dedent()
 
     def reverse_core(self, src, label):
         """The reverse of block ``label``: its pops, recomputations, restores and the

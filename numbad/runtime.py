@@ -24,10 +24,11 @@ def _libc(builder, name, ret, args):
 
 
 # Tape memory is kept between calls: a gradient called in a loop (an optimiser) would
-# otherwise take fresh pages from the kernel every call, and faulting them in costs more
-# than the whole primal (measured: 3/4 of a heat-equation gradient). Freed tapes go to
-# a few slots, taken and given back with atomic exchanges (safe across threads); the
-# slots live in Python-owned memory that the JIT links by name.
+# otherwise take fresh pages from the kernel every call and fault them in again. (On
+# the heat benchmark this was not where the time went: that was the block dispatch,
+# see structured.py.) Freed tapes go to a few slots, taken and given back with atomic
+# exchanges (safe across threads); the slots live in Python-owned memory that the JIT
+# links by name.
 POOL_SLOTS = 4
 POOL_MAX_BYTES = 256 << 20      # bigger tapes go back to the system
 _pool = (ctypes.c_int64 * POOL_SLOTS)()

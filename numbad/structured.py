@@ -178,22 +178,18 @@ class StructuredLoops:
         """The reverse of the loop at ``header``; returns the block that entered it."""
         self.loop_exit(header)
         entry, back = self.info.counted_headers[header]
-        c = self.counter(header)
         src("while True:  # reverse of the loop at line %s" % self.info.blocks[header].loc.line)
         src.indent()
         self.reverse_core(src, header)
-        src("if %s > 0:" % c)
-        src.indent()
-        src("%s -= 1" % c)
-        self.emit_back_edge(src, back, header, follow=False)
-        self.reverse_region(src, back, header, header)
-        src.dedent()
-        src("else:")
-        src.indent()
-        src("_ip -= 1", "%s = _load_i(_it, _ip)" % c)
-        self.emit_back_edge(src, entry, header, follow=False)
-        src("break")
-        src.dedent()
+
+        def again():
+            self.emit_back_edge(src, back, header, follow=False)
+            self.reverse_region(src, back, header, header)
+
+        def done():
+            self.emit_back_edge(src, entry, header, follow=False)
+            src("break")
+        self.emit_iteration_choice(src, header, again, done)
         src.dedent()
         return entry
 
@@ -218,14 +214,12 @@ class StructuredLoops:
                 label = preds[0]
                 continue
             branch = self.split(label, header)
-            src("_ip -= 1", "_k = _load_i(_it, _ip)")
-            for i, p in enumerate(preds):
-                src("%s _k == %d:" % ("if" if i == 0 else "elif", i))
-                src.indent()
+
+            def side(p, label=label, branch=branch):
                 self.emit_back_edge(src, p, label, follow=False)
                 self.reverse_region(src, p, branch, header)
                 src("pass")
-                src.dedent()
+            self.emit_edge_choice(src, preds, side)
             label = branch
         raise Unstructured
 
