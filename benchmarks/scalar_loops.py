@@ -58,7 +58,7 @@ def lorenz(x0, y0, z0, sigma, rho, beta, dt, n):
     x = x0
     y = y0
     z = z0
-    for i in range(n):
+    for _ in range(n):
         xn = x + dt * (sigma * (y - x))
         yn = y + dt * (x * (rho - z) - y)
         zn = z + dt * (x * y - beta * z)

@@ -9,8 +9,32 @@ import numpy as np
 from numba.core import types
 from numba.core.analysis import compute_cfg_from_blocks
 
+from . import nested_calls, runtime
+from .array_runtime import kernel_scalar_function
 from .errors import not_differentiable
-from .rules import METHODS, PURE_CALLS, array_rule_for, rule_for
+from .rules import METHODS, PURE_CALLS, array_rule_for, linear_rule_for, rule_for
+
+# numbad's own tape (runtime.py), as generated derivative code calls it: a float tape
+# is memory like an array (its address an int), so the transforms can differentiate
+# generated code again (forward mode gives a tape of tangents beside it).
+TAPE_OPS = {runtime.tape_new: "new", runtime.tape_resize: "resize",
+            runtime.store_f: "store", runtime.load_f: "load", runtime.tape_free: "free"}
+
+
+def tape_op(info, value):
+    """"new", "resize", "store", "load" or "free" for a call to a float-tape operation."""
+    if kind(value) == "Expr" and value.op == "call":
+        fn = info.callee(value)
+        return TAPE_OPS.get(fn) if _hashable(fn) else None
+    return None
+
+
+def _hashable(obj):
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
 
 
 def kind(node):
@@ -56,6 +80,7 @@ class FunctionInfo:
                 self.counted_headers[h] = (entry[0], back[0])
         self.writes_arrays = any(kind(stmt) in ("SetItem", "StaticSetItem")
                                  for label in self.labels for stmt in self.blocks[label].body)
+        self.tapes = _tape_addresses(self)
         self.family = _array_families(self)
         self.members = {}       # family representative -> its array variables
         for name, root in self.family.items():
@@ -166,30 +191,106 @@ def is_allocation(info, stmt):
 
 
 def _array_families(info):
-    """Array variable -> representative of the variables sharing its memory (aliases, views)."""
+    """Array (or float-tape) variable -> representative of the variables sharing its
+    memory (aliases, views; a tape's address as it is grown)."""
     parent = {}
 
     def find(n):
         while parent.get(n, n) != n:
             n = parent[n]
         return n
+    tapes = info.tapes
     for label in info.labels:
         for stmt in info.blocks[label].body:
-            if kind(stmt) != "Assign" or not isinstance(info.type_of(stmt.target.name),
-                                                        types.Array):
+            if kind(stmt) != "Assign":
                 continue
             value = stmt.value
-            bases = ([v for v in value.incoming_values if kind(v) == "Var"]
-                     if kind(value) == "Expr" and value.op == "phi"
-                     else [_aliased(info, value)])
+            method = list_method(info, value)
+            if method is not None and method[1] in ("append", "pop"):
+                # what a typed List holds is memory it shares (taped references)
+                held = value.args[0] if method[1] == "append" else stmt.target
+                if isinstance(info.type_of(held.name), types.Array):
+                    parent[find(held.name)] = find(method[0].name)
+                continue
+            if stmt.target.name in tapes:
+                bases = [v for v in ([value] if kind(value) == "Var" else
+                                     [unpacked(info, value)] if unpacked(info, value) else
+                                     value.list_vars() if kind(value) == "Expr" else [])
+                         if v.name in tapes]
+            elif isinstance(info.type_of(stmt.target.name), types.Array):
+                bases = ([v for v in value.incoming_values if kind(v) == "Var"]
+                         if kind(value) == "Expr" and value.op == "phi"
+                         else [_aliased(info, value)])
+            else:
+                continue
             for base in bases:
-                if base is not None and isinstance(info.type_of(base.name), types.Array):
+                if base is not None and (isinstance(info.type_of(base.name), types.Array)
+                                         or base.name in tapes):
                     parent[find(stmt.target.name)] = find(base.name)
     return {n: find(n) for n in list(parent) + [v for v in parent.values()]}
 
 
+def list_method(info, value):
+    """(typed List variable, method name) of a call such as ``tape.append(x)``, else None."""
+    if not (kind(value) == "Expr" and value.op == "call"):
+        return None
+    d = info.defs.get(value.func.name)
+    method = d[1].value if d else None
+    if kind(method) == "Expr" and method.op == "getattr" and \
+            isinstance(info.type_of(method.value.name), types.ListType):
+        return method.value, method.attr
+    return None
+
+
+def _tape_addresses(info):
+    """Variables that stand for memory holding floats and are not arrays: float tapes
+    (their addresses, made by ``tape_new`` or ``tape_resize``, stored or loaded through)
+    and typed Lists of floats or arrays (numbad's tapes of arrays), and their copies."""
+    tapes = {n for n, t in info.typemap.items()
+             if isinstance(t, types.ListType) and _has_float(t.dtype)}
+    for label in info.labels:
+        for stmt in info.blocks[label].body:
+            if kind(stmt) == "Assign" and tape_op(info, stmt.value):
+                op, args = tape_op(info, stmt.value), stmt.value.args
+                if op in ("new", "resize"):
+                    tapes.add(stmt.target.name)
+                if op != "new":
+                    tapes.add(args[0].name)
+    changed = True
+    while changed:      # through copies and phis
+        changed = False
+        for name, (_, stmt) in info.defs.items():
+            value = stmt.value
+            if kind(value) == "Var" or unpacked(info, value) is not None:
+                linked = [(value if kind(value) == "Var" else unpacked(info, value)).name]
+            elif kind(value) == "Expr" and value.op == "phi":
+                linked = [v.name for v in value.incoming_values if kind(v) == "Var"]
+            else:
+                linked = []
+            if linked and (name in tapes) != any(v in tapes for v in linked):
+                tapes |= {name, *linked}
+                changed = True
+    return tapes
+
+
 VIEW_METHODS = frozenset(["T", "transpose", "reshape", "ravel", "view", "swapaxes"])
 VIEW_FUNCTIONS = frozenset([np.transpose, np.ravel, np.reshape, np.swapaxes])
+
+
+def unpacked(info, value):
+    """The variable that ``value`` takes out of a tuple packed right before it (``a, b, c
+    = x, y, z``: Numba builds and unpacks a tuple), else None."""
+    if not (kind(value) == "Expr" and value.op == "static_getitem"
+            and isinstance(value.index, int)):
+        return None
+    d = info.defs.get(value.value.name)
+    packed = d[1].value if d else None
+    if kind(packed) == "Expr" and packed.op == "exhaust_iter":
+        d = info.defs.get(packed.value.name)
+        packed = d[1].value if d else None
+    if kind(packed) == "Expr" and packed.op == "build_tuple":
+        return packed.items[value.index]
+    return None
 
 
 def _aliased(info, value):
@@ -198,6 +299,8 @@ def _aliased(info, value):
         return value
     if kind(value) != "Expr":
         return None
+    if unpacked(info, value) is not None:
+        return unpacked(info, value)
     if value.op in ("getitem", "static_getitem", "cast"):
         return value.value
     if value.op == "inplace_binop":
@@ -256,6 +359,13 @@ def method_receiver(info, value):
     return None
 
 
+def is_fill(info, value):
+    """Whether ``value`` is a call ``a.fill(x)`` of an array ``a``."""
+    return kind(value) == "Expr" and value.op == "call" and \
+        method_receiver(info, value) is not None and \
+        info.defs[value.func.name][1].value.attr == "fill"
+
+
 def call_inputs(info, value):
     """Every variable a call hands to its callee: arguments, keyword arguments, and the
     receiver of a method call."""
@@ -272,8 +382,24 @@ def is_view(info, stmt):
             and (not info.writes_arrays or value.value.name in info.read_only))
 
 
-def is_dispatcher(fn):
-    return hasattr(fn, "py_func") and hasattr(fn, "get_call_template")
+def is_differentiable_callee(fn):
+    """Whether a call to ``fn`` is differentiated through a derivative of ``fn`` numbad
+    builds: an ``@njit`` function, a custom-rule function, a derivative object."""
+    return (hasattr(fn, "py_func") and hasattr(fn, "get_call_template")) or \
+        nested_calls.is_derivative(fn)
+
+
+def call_arg_types(info, value):
+    """The argument types of call ``value`` (a derivative object's ``*args`` stub's, as
+    passed)."""
+    args = info.calltypes[value].args
+    if nested_calls.is_derivative(info.callee(value)):
+        return tuple(args[0].types)
+    return tuple(args)
+
+
+def callee_name(fn):
+    return getattr(fn, "__name__", None) or fn.py_func.__name__
 
 
 # ---------------------------------------------------------------- statements
@@ -318,8 +444,21 @@ def stmt_deps(info, stmt):
         fn = info.callee(value)
         if is_allocation(info, stmt):
             return []
-        if is_dispatcher(fn):
-            if value.kws or len(value.args) != len(info.calltypes[value].args):
+        if tape_op(info, value):    # a load reads its tape; a grown tape is the tape
+            return [value.args[0].name] if tape_op(info, value) in ("load", "resize") else []
+        if kernel_scalar_function(fn) is not None:      # numbad's own element-wise kernel
+            return [a.name for a in value.args]
+        if stmt.target.name in info.tapes:     # a new typed List tape
+            return []
+        method = list_method(info, value)
+        if method is not None and method[1] in ("append", "pop"):
+            return [method[0].name] if method[1] == "pop" else []   # (append: a store)
+        linear = linear_rule_for(fn)
+        if linear is not None:      # (one that updates an argument is a store: no result)
+            return [] if linear.updates is not None else [value.args[i].name
+                                                          for i in linear.linear]
+        if is_differentiable_callee(fn):
+            if value.kws or len(value.args) != len(call_arg_types(info, value)):
                 return None     # keyword or default arguments: not followed yet
             return [a.name for a in value.args]
         d = derivative(info, value)
@@ -408,8 +547,8 @@ def check_callee(info, expr):
             "Lifted" in str(ftype):
         raise not_differentiable("code in a `with numba.objmode()` block", expr.loc)
     fn = info.callee(expr)
-    if is_dispatcher(fn) and fn.py_func is info.tir.func:
-        raise not_differentiable("recursion (%s calls itself)" % fn.py_func.__name__,
+    if is_differentiable_callee(fn) and getattr(fn, "py_func", None) is info.tir.func:
+        raise not_differentiable("recursion (%s calls itself)" % callee_name(fn),
                                  expr.loc)
 
 
@@ -440,7 +579,7 @@ def is_recomputable(info, stmt):
         return isinstance(info.type_of(value.value.name), types.BaseTuple)
     if value.op == "call":
         fn = info.callee(value)
-        return not is_dispatcher(fn) and (rule_for(fn) is not None or fn in PURE_CALLS)
+        return not is_differentiable_callee(fn) and (rule_for(fn) is not None or fn in PURE_CALLS)
     if value.op == "getattr":
         return info.constant(stmt.target.name)[0]
     return False
@@ -455,7 +594,7 @@ def _is_iter(t):
 class Activity:
     """Which variables carry a derivative: varied by the inputs and useful to the output."""
 
-    def __init__(self, info, wrt, output_vars):
+    def __init__(self, info, wrt, output_vars, forward=False):
         self.info = info
         assigns = [(label, stmt) for label in info.labels
                    for stmt in info.blocks[label].body if kind(stmt) == "Assign"]
@@ -463,16 +602,17 @@ class Activity:
         floaty = {name: bool(float_leaves(t)) or float_leaves(t) is None
                   for name, t in info.typemap.items()}
 
+        for name in info.tapes:
+            floaty[name] = True     # a float tape's address stands for its memory
         varied = {info.arg_vars[i] for i in wrt if i in info.arg_vars}
-        stores = [stmt for label in info.labels for stmt in info.blocks[label].body
-                  if kind(stmt) in ("SetItem", "StaticSetItem")]
+        stores = memory_writes(info)
         family = info.family_of
         changed = True
         while changed:
             changed = False
-            for stmt in stores:     # a varied value written into an array varies it
-                if stmt.value.name in varied and stmt.target.name not in varied:
-                    varied |= family(stmt.target.name)
+            for memory, value in stores:    # a varied value written into memory varies it
+                if value in varied and memory not in varied:
+                    varied |= family(memory)
                     changed = True
             for name in list(varied):
                 if not family(name) <= varied:
@@ -480,8 +620,8 @@ class Activity:
                     changed = True
             for _, stmt in assigns:
                 name = stmt.target.name
-                if name in varied or not floaty.get(name):
-                    continue
+                if name in varied or not floaty.get(name) or name in info.tapes:
+                    continue        # (a tape varies through what is stored on it)
                 d = deps[name]
                 operands = d if d is not None else [v.name for v in stmt.value.list_vars()]
                 if any(o in varied for o in operands):
@@ -490,16 +630,16 @@ class Activity:
 
         for label in info.labels:
             for stmt in info.blocks[label].body:
-                _refuse_lost_derivatives(info, stmt, varied, deps)
+                _refuse_lost_derivatives(info, stmt, varied, deps, forward)
 
         useful = set(output_vars)
         work = list(useful)
         while work:
             name = work.pop()
             more = list(deps.get(name) or []) + list(family(name))
-            if isinstance(info.type_of(name), types.Array):
-                # what was written into a useful array is useful
-                more += [s.value.name for s in stores if s.target.name in family(name)]
+            if isinstance(info.type_of(name), types.Array) or name in info.tapes:
+                # what was written into useful memory is useful
+                more += [value for memory, value in stores if memory in family(name)]
             for o in more:
                 if o not in useful:
                     useful.add(o)
@@ -508,14 +648,15 @@ class Activity:
         self.active = {n for n in varied & useful if floaty.get(n)}
         self.roles = {}
         for name in sorted(self.active):
-            if is_float_array(info.type_of(name)) and self.role(name) is None:
+            # (forward mode needs no adjoint roles: tangents mirror every write)
+            if not forward and is_float_array(info.type_of(name)) and self.role(name) is None:
                 raise not_differentiable(_unsupported_array(info, name), info.defs[name][1].loc)
         for _, stmt in assigns:
             name = stmt.target.name
             if name in self.active:
                 if deps[name] is None:
                     raise not_differentiable(_describe(info, stmt), stmt.loc)
-                if float_leaves(info.type_of(name)) is None:
+                if not forward and float_leaves(info.type_of(name)) is None:
                     raise not_differentiable("a nested tuple or container of floats",
                                              stmt.loc)
 
@@ -560,7 +701,32 @@ class Activity:
         return "value"
 
 
-def _refuse_lost_derivatives(info, stmt, varied, deps):
+def memory_writes(info):
+    """(memory variable, value variable) of every store: into arrays, onto tapes (float
+    tapes, typed Lists), by helpers that add into an array."""
+    out = []
+    for label in info.labels:
+        for stmt in info.blocks[label].body:
+            if kind(stmt) in ("SetItem", "StaticSetItem"):
+                out.append((stmt.target.name, stmt.value.name))
+            elif kind(stmt) == "Assign" and tape_op(info, stmt.value) == "store":
+                out.append((stmt.value.args[0].name, stmt.value.args[2].name))
+            elif kind(stmt) == "Assign" and is_fill(info, stmt.value):
+                out.append((method_receiver(info, stmt.value).name, stmt.value.args[0].name))
+            elif kind(stmt) == "Assign" and (list_method(info, stmt.value) or (0, 0))[1] == \
+                    "append":
+                out.append((list_method(info, stmt.value)[0].name, stmt.value.args[0].name))
+            elif kind(stmt) == "Assign" and kind(stmt.value) == "Expr" and \
+                    stmt.value.op == "call":
+                rule = linear_rule_for(info.callee(stmt.value))
+                if rule is not None and rule.updates is not None:
+                    args = stmt.value.args
+                    out += [(args[rule.updates].name, args[i].name) for i in rule.linear
+                            if i != rule.updates]
+    return out
+
+
+def _refuse_lost_derivatives(info, stmt, varied, deps, forward):
     """A varied value must not vanish into a container or an opaque call unnoticed."""
     k = kind(stmt)
     if k in ("SetItem", "StaticSetItem") and (stmt.value.name in varied
@@ -575,7 +741,8 @@ def _refuse_lost_derivatives(info, stmt, varied, deps):
         check_callee(info, stmt.value)
         fn, _ = operation(info, stmt.value)
         receiver = method_receiver(info, stmt.value)
-        if fn is None and receiver is not None and receiver.name in varied:
+        fill = forward and is_fill(info, stmt.value)     # forward mode fills the tangent
+        if fn is None and receiver is not None and receiver.name in varied and not fill:
             raise not_differentiable("the array method %s (no derivative rule)"
                                      % info.defs[stmt.value.func.name][1].value.attr,
                                      stmt.loc)
@@ -583,7 +750,7 @@ def _refuse_lost_derivatives(info, stmt, varied, deps):
     d = deps[name]
     operands = d if d is not None else [v.name for v in stmt.value.list_vars()]
     t = info.type_of(name)
-    if any(o in varied for o in operands) and _has_float(t) and not float_leaves(t):
+    if any(o in varied for o in operands) and _has_float(t) and float_leaves(t) == []:
         raise not_differentiable("%s: a differentiated value flows into a %s"
                                  % (_describe(info, stmt), t), stmt.loc)
 
@@ -604,14 +771,14 @@ def _describe(info, stmt):
         if not ok:
             return "a call to %s (a method or function value; no derivative rule)" % (
                 info.type_of(value.func.name))
-        if is_dispatcher(fn) and (value.kws or len(value.args) != len(
-                info.calltypes[value].args)):
+        if is_differentiable_callee(fn) and (value.kws or len(value.args) != len(
+                call_arg_types(info, value))):
             return ("a call to %s with keyword or default arguments (pass every argument "
-                    "positionally)" % fn.py_func.__name__)
-        if is_dispatcher(fn):
+                    "positionally)" % callee_name(fn))
+        if is_differentiable_callee(fn):
             return ("a call to %s that returns %s (differentiated callees return floats; "
                     "callees that update arrays in place are not supported yet)"
-                    % (fn.py_func.__name__, info.type_of(stmt.target.name)))
+                    % (callee_name(fn), info.type_of(stmt.target.name)))
         name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
         mod = getattr(fn, "__module__", None)
         return "a call to %s%s (no derivative rule)" % (mod + "." if mod else "", name)

@@ -1,6 +1,5 @@
 """The public functions: grad, value_and_grad, vjp, grad_jit (see DESIGN.md)."""
 import functools
-import re
 
 import numba
 import numpy as np
@@ -181,8 +180,9 @@ def hvp(f, argnums=0):
     """``hvp(f, argnums)(*args, v)``: the Hessian of scalar ``f`` w.r.t. ``args[argnums]``
     times ``v`` (shaped like that argument; a tuple of them for a tuple ``argnums``).
 
-    Reverse mode over numbad's own forward-mode code (the gradient of the JVP along
-    ``v``): no finite differences.
+    Forward over reverse: numbad's tangent transform applied to numbad's own generated
+    gradient code, tape included (the tangent of the gradient along ``v``); no finite
+    differences.
     """
     nums = _argnums_tuple(argnums)
 
@@ -195,50 +195,56 @@ def hvp(f, argnums=0):
         if len(set(wrt)) != len(wrt):
             raise ValueError("hvp: argnums repeats an argument")
         dots = tuple(_tangent_like(args[i], t, i) for i, t in zip(wrt, vs))
-        tangent = _tangent_function(f, arg_types, wrt)
-        vjp = vjp_of(tangent, arg_types + _types_of(dots), wrt)
-        bars = vjp.dispatcher(*_private_copies(args), *dots, 1.0)[1]
-        result = tuple(_cast_like(b, arg_types[i]) for b, i in zip(bars, wrt))
+        gradient = vjp_of(f, arg_types, wrt)
+        tangent = jvp_of(gradient.dispatcher, arg_types + (types.float64,), wrt)
+        bars_dot = tangent.dispatcher(*_private_copies(args), 1.0, *dots)[1][1]
+        result = tuple(_cast_like(b, arg_types[i]) for b, i in zip(bars_dot, wrt))
         return result[0] if isinstance(argnums, int) else result
     return functools.update_wrapper(product, frontend.python_function(f), updated=())
 
 
 def hessian(f, argnums=0):
-    """``hessian(f, argnums)(*args)``: shaped ``arg.shape + arg.shape`` (one Hessian-vector
-    product per element of the argument; ``argnums`` an int)."""
+    """``hessian(f, argnums)(*args)``: shaped ``arg.shape + arg.shape`` (``argnums`` an
+    int). One Hessian-vector product per element of the argument, all in one compiled
+    loop (no return to Python between them)."""
     if not isinstance(argnums, int):
         raise TypeError("hessian takes one argument index")
-    product = hvp(f, argnums)
 
     def hess(*args):
-        x = args[argnums]
-        if not isinstance(x, np.ndarray):
-            return product(*args, 1.0)
-        out = np.zeros(x.shape + x.shape)
-        for index in np.ndindex(x.shape):
-            e = np.zeros_like(x)
-            e[index] = 1.0
-            out[(Ellipsis,) + index] = product(*args, e)
-        return out
+        arg_types = _types_of(args)
+        i = argnums % len(args)
+        _check_wrt(f, arg_types, (i,))
+        if not isinstance(args[i], np.ndarray):
+            return hvp(f, i)(*args, 1.0)
+        return _hessian_driver(f, arg_types, i)(*_private_copies(args))
     return functools.update_wrapper(hess, frontend.python_function(f), updated=())
 
 
-_tangent_functions = {}
+_drivers = {}
 
 
-def _tangent_function(f, arg_types, wrt):
-    """A compiled ``(*args, *tangents) -> tangent of f`` around f's JVP: the function
-    whose gradient is a Hessian-vector product."""
-    key = (frontend.python_function(f), arg_types, wrt)
-    if key not in _tangent_functions:
-        jvp = jvp_of(f, arg_types, wrt)
-        params = ", ".join(["a%d" % i for i in range(len(arg_types))] +
-                           ["d%d" % i for i in wrt])
-        name = "tangent_" + re.sub(r"\W", "_", key[0].__name__)
-        source = "def %s(%s):\n    return _jvp(%s)[1]\n" % (name, params, params)
-        _tangent_functions[key] = codegen.compile_source(source, name,
-                                                         {"_jvp": jvp.dispatcher})
-    return _tangent_functions[key]
+def _hessian_driver(f, arg_types, i):
+    """Compiled ``(*args) -> Hessian w.r.t. array args[i]``: the tangent of numbad's
+    gradient code along each unit vector in turn, each giving a column."""
+    key = (frontend.python_function(f), arg_types, i)
+    if key not in _drivers:
+        gradient = vjp_of(f, arg_types, (i,))
+        tangent = jvp_of(gradient.dispatcher, arg_types + (types.float64,), (i,))
+        params = ", ".join("a%d" % k for k in range(len(arg_types)))
+        source = "\n".join([
+            "def hessian_driver(%s):" % params,
+            "    x = a%d" % i,
+            "    n = x.size",
+            "    out = np.zeros((n, n))",
+            "    for k in range(n):",
+            "        e = np.zeros(n)",
+            "        e[k] = 1.0",
+            "        column = _tangent(%s, 1.0, e.reshape(x.shape))[1][1][0]" % params,
+            "        out[:, k] = np.ascontiguousarray(column).reshape(n)",
+            "    return out.reshape(x.shape + x.shape)", ""])
+        _drivers[key] = codegen.compile_source(source, "hessian_driver",
+                                               {"_tangent": tangent.dispatcher, "np": np})
+    return _drivers[key]
 
 
 def jacobian(f, argnums=0):

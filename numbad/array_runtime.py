@@ -205,7 +205,20 @@ def elementwise_vjp(template, placeholders, name):
         ns = {"math": __import__("math"), "np": np}
         exec("def %s(%s):\n    return g * (%s)\n" % (name, ", ".join(params), body), ns)
         kernel = _KERNELS[key] = numba.vectorize(ns[name])
+        _SCALAR_OF[kernel] = ns[name]
     return kernel
+
+
+_SCALAR_OF = {}
+
+
+def kernel_scalar_function(fn):
+    """The scalar Python function behind a kernel that ``elementwise_vjp`` made, else None
+    (forward mode differentiates that function to differentiate the kernel)."""
+    try:
+        return _SCALAR_OF.get(fn)
+    except TypeError:
+        return None
 
 
 # Generated code calls the helpers by these names.

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from numba.core import types
 
-from . import codegen, custom, frontend
+from . import codegen, custom, frontend, nested_calls
 from .array_runtime import HELPERS
 from .errors import definition_loc, not_differentiable
 from .forward import TangentTransform
@@ -38,7 +38,8 @@ def jvp_of(f, arg_types, wrt):
 
 
 def _cached(mode, f, arg_types, wrt):
-    func = f if custom.is_custom(f) else frontend.python_function(f)
+    func = f if custom.is_custom(f) or nested_calls.is_derivative(f) else \
+        frontend.python_function(f)
     key = (mode, func, tuple(arg_types), tuple(wrt))
     with _lock:
         hit = _cache.get(key)
@@ -58,6 +59,11 @@ def _cached(mode, f, arg_types, wrt):
 
 def _build(mode, func, arg_types, wrt):
     name = mode + "_" + re.sub(r"\W", "_", func.__name__)     # lambdas are "<lambda>"
+    if nested_calls.is_derivative(func):
+        source, ns = nested_calls.rule_source(mode, func, arg_types, wrt, name, vjp_of, jvp_of)
+        ns.update(HELPERS)
+        dispatcher = codegen.compile_source(source, name, ns)
+        return CompiledVJP(dispatcher, source, _result_type(func, arg_types))
     if custom.is_custom(func):
         rule = custom.rule_source(mode, func, arg_types, wrt, name)
         if rule is not None:        # the user's rule; else the function itself below
@@ -69,7 +75,7 @@ def _build(mode, func, arg_types, wrt):
     tir = frontend.typed_ir(func, arg_types)
     if tir.func_ir.is_generator:
         raise not_differentiable("a generator function (%s)" % func.__name__, tir.func_ir.loc)
-    _check_outputs(tir)
+    _check_outputs(tir, nested=(mode == "jvp"))
     if mode == "vjp":
         transform = ReverseTransform(tir, wrt, name,
                                      lambda fn, at, w: vjp_of(fn, at, w).dispatcher)
@@ -81,13 +87,34 @@ def _build(mode, func, arg_types, wrt):
                        tir.return_type)
 
 
-def _check_outputs(tir):
+def _check_outputs(tir, nested):
+    """Refuse results numbad has no cotangent or tangent for (``nested``: forward mode
+    also takes tuples holding arrays and tuples, such as a VJP's own result)."""
     rt = tir.return_type
-    ok = isinstance(rt, (types.Float, types.Integer, types.Boolean, types.NoneType)) or (
-        isinstance(rt, types.Array) and isinstance(rt.dtype, types.Float)) or (
-        isinstance(rt, types.BaseTuple) and all(
-            isinstance(t, (types.Float, types.Integer, types.Boolean)) for t in rt.types))
-    if not ok:
+    if not (_plain(rt) or isinstance(rt, types.NoneType) or isinstance(rt, types.BaseTuple) and all(
+            _plain(t) and not isinstance(t, types.Array) or nested and _nested(t)
+            for t in rt.types)):
         raise not_differentiable("a function returning %s (numbad supports float scalars, "
                                  "float arrays and flat tuples of floats)" % rt, tir.func_ir.loc)
 
+
+def _plain(t):
+    return isinstance(t, (types.Float, types.Integer, types.Boolean)) or (
+        isinstance(t, types.Array) and isinstance(t.dtype, types.Float))
+
+
+def _nested(t):
+    return _plain(t) or isinstance(t, types.BaseTuple) and all(_nested(e) for e in t.types)
+
+
+
+def _result_type(obj, arg_types):
+    """The Numba type of what derivative object ``obj`` returns for ``arg_types``."""
+    vjp = obj.compiled_for_types(tuple(arg_types))[0]
+    sig = tuple(arg_types) + (vjp.return_type,)
+    vjp.dispatcher.compile(sig)
+    result = vjp.dispatcher.overloads[sig].signature.return_type
+    grads = [result.types[1].types[p] for p in nested_calls.picks(
+        obj, arg_types, obj.compiled_for_types(tuple(arg_types))[2])]
+    grads = grads[0] if isinstance(obj.argnums, int) else types.Tuple(grads)
+    return types.Tuple([vjp.return_type, grads]) if obj.returns_value else grads

@@ -13,26 +13,46 @@ nothing special. Calls to other ``@njit`` functions call their own JVP.
 import operator
 import re
 
+import numba
 from numba.core import types
 
+from . import runtime
 from .analysis import (
+    TAPE_OPS,
     Activity,
     FunctionInfo,
+    call_arg_types,
+    callee_name,
     derivative,
     is_allocation,
-    is_dispatcher,
+    is_differentiable_callee,
+    is_fill,
     kind,
+    list_method,
+    method_receiver,
     operation,
+    tape_op,
+    unpacked,
 )
-from .array_runtime import HELPERS, elementwise_vjp
+from .array_runtime import HELPERS, elementwise_vjp, kernel_scalar_function
 from .errors import not_differentiable
-from .ir_source import Names, PrimalRenderer, parameters, return_sites
-from .reverse import _PLACEHOLDER, Source, _incoming, _paren, _where, emit_transfer
+from .ir_source import Names, PrimalRenderer, declare_early, parameters, return_sites
+from .reverse import (
+    _PLACEHOLDER,
+    Source,
+    _incoming,
+    _paren,
+    _where,
+    emit_copies,
+    emit_transfer,
+)
+from .rules import linear_rule_for
+from .structured import Scratch, StructuredLoops
 
 INTERNAL = ("_blk", "_ret", "_ret_dot", "_r") + tuple(HELPERS)
 
 
-class TangentTransform:
+class TangentTransform(StructuredLoops):
     """Builds the JVP source of one function for one signature and one ``wrt`` set.
 
     The JVP takes the primal arguments, then one tangent per ``wrt`` argument, and
@@ -50,7 +70,7 @@ class TangentTransform:
         self.primal = PrimalRenderer(info, self.names, self.ns)
         self.params = parameters(info, self.names)
         self.returns = return_sites(info)
-        self.activity = Activity(info, self.wrt, [v for _, v in self.returns])
+        self.activity = Activity(info, self.wrt, [v for _, v in self.returns], forward=True)
         self.dots = {}
 
     def active(self, name):
@@ -63,12 +83,9 @@ class TangentTransform:
 
     def zero(self, name):
         """Source of a zero tangent for variable ``name`` (its value must be defined)."""
-        t = self.info.type_of(name)
-        if isinstance(t, types.Array):
-            return "np.zeros_like(%s)" % self.names.var(name)
-        if isinstance(t, types.BaseTuple):
-            return "(%s,)" % ", ".join("0.0" for _ in t.types)
-        return "0.0"
+        if name in self.info.tapes and isinstance(self.info.type_of(name), types.Integer):
+            return "0"      # no tangent tape (an address)
+        return _zero_like(self.names.var(name), self.info.type_of(name))
 
     def dot_or_zero(self, var):
         return self.dot(var.name) if self.active(var.name) else self.zero(var.name)
@@ -90,29 +107,33 @@ class TangentTransform:
             t = info.type_of(name)
             if isinstance(t, types.Array):
                 src("%s = np.empty((%s), np.%s)" % (self.dot(name), "0, " * t.ndim, t.dtype))
-            elif isinstance(t, types.BaseTuple):
-                src("%s = %s" % (self.dot(name), self.zero(name)))
+            elif isinstance(t, types.ListType):
+                continue        # made where its list is made
             else:
-                src("%s = 0.0" % self.dot(name))
+                src("%s = %s" % (self.dot(name), self.zero(name)))
         src("_blk = %d" % info.entry)
-        src("while True:")
-        src.indent()
-        for i, label in enumerate(info.labels):
-            src("%s _blk == %d:  # %s" % ("if" if i == 0 else "elif", label,
-                                         _where(info.blocks[label])))
-            src.indent()
-            self.emit_block(src, label)
-            src.dedent()
-        src("else:", "    break")
-        src.dedent()
+        self.emit_dispatch(src, [b for b in info.labels if not self.inlined_forward(b)],
+                           self.forward_block, reverse=False)
         src("raise AssertionError('numbad: a JVP left its dispatch loop')")
-        return src.text()
+        return declare_early(src.text(), self.names, self.info)
 
-    def emit_block(self, src, label):
-        block = self.info.blocks[label]
-        for stmt in block.body[:-1]:
-            self.emit_stmt(src, stmt)
-        term = block.terminator
+    # ---- blocks and edges (the StructuredLoops interface)
+    def try_loop(self, header):
+        self.emit_forward_loop(Scratch(), header)
+
+    def inlined_forward(self, label):
+        """A block entered from one predecessor only is written inside it."""
+        return label != self.info.entry and len(self.info.preds[label]) == 1
+
+    def forward_block(self, src, label, keyword):
+        src("%s _blk == %d:  # %s" % (keyword, label, _where(self.info.blocks[label])))
+        src.indent()
+        self.forward_body(src, label)
+        src.dedent()
+
+    def forward_body(self, src, label):
+        self.forward_stmts(src, label)
+        term = self.info.blocks[label].terminator
         if kind(term) == "Return":
             # returned where it is reached: no value flows out of the dispatch loop, so
             # the JVP is plain code that numbad can differentiate again
@@ -121,7 +142,14 @@ class TangentTransform:
         else:
             emit_transfer(src, self.primal, label, term, self.emit_edge)
 
-    def emit_edge(self, src, pred, dest):
+    def forward_stmts(self, src, label):
+        for stmt in self.info.blocks[label].body[:-1]:
+            self.emit_stmt(src, stmt)
+
+    def emit_raise(self, src, term):
+        emit_transfer(src, self.primal, None, term, None)
+
+    def emit_edge(self, src, pred, dest, follow=True):
         copies = []
         for stmt in self.info.blocks[dest].body:
             if kind(stmt) == "Assign" and kind(stmt.value) == "Expr" and stmt.value.op == "phi":
@@ -131,10 +159,9 @@ class TangentTransform:
                 copies.append((self.names.var(stmt.target.name), self.primal.operand(incoming)))
                 if self.active(stmt.target.name):
                     copies.append((self.dot(stmt.target.name), self.dot_or_zero(incoming)))
-        if copies:
-            src("%s = %s" % (", ".join(c[0] for c in copies) + ",",
-                             ", ".join(c[1] for c in copies) + ","))
-        src("_blk = %d" % dest)
+        emit_copies(src, copies)
+        if follow:
+            self.continue_forward(src, dest)
 
     def emit_stmt(self, src, stmt):
         k = kind(stmt)
@@ -152,11 +179,37 @@ class TangentTransform:
         t, value = stmt.target.name, stmt.value
         if kind(value) == "Expr" and value.op == "phi":
             return      # copied on the edges
+        if tape_op(self.info, value):
+            return self.emit_tape_op(src, stmt)
+        if kind(value) == "Expr" and value.op == "call" and t in self.info.tapes:
+            src(*self.primal.render(stmt))      # a new typed List tape: one for tangents too
+            if self.active(t):
+                src(*self.primal.expr(stmt, self.dot(t), value))
+            return
+        if is_fill(self.info, value):
+            src(*self.primal.render(stmt))
+            receiver = method_receiver(self.info, value)
+            if self.active(receiver.name):
+                src("%s.fill(%s)" % (self.dot(receiver.name), self.dot_or_zero(value.args[0])))
+            return
+        method = list_method(self.info, value)
+        if method is not None and method[1] == "append":
+            src(*self.primal.render(stmt))
+            if self.active(method[0].name):
+                src("%s.append(%s)" % (self.dot(method[0].name), self.dot_or_zero(value.args[0])))
+            return
+        linear = linear_rule_for(self.info.callee(value)) if kind(value) == "Expr" and \
+            value.op == "call" else None
+        if linear is not None and linear.updates is not None:
+            src(*self.primal.render(stmt))
+            if self.active(value.args[linear.updates].name):
+                src(self.linear_call(value, linear))
+            return
         if not self.active(t) or kind(value) == "Arg":      # an argument's tangent is given
             src(*self.primal.render(stmt))
             return
         if kind(value) == "Expr" and value.op == "call" and \
-                is_dispatcher(self.info.callee(value)):
+                is_differentiable_callee(self.info.callee(value)):
             return self.emit_call(src, stmt)
         if kind(value) == "Expr" and value.op == "inplace_binop" and \
                 isinstance(self.info.type_of(value.lhs.name), types.Array):
@@ -172,18 +225,30 @@ class TangentTransform:
         k = kind(value)
         if k in ("Var", "Arg"):
             return self.dot_or_zero(value)
+        if k != "Expr":
+            return self.zero(t)     # a constant (such as a tape address not yet made)
+        if unpacked(info, value) is not None:   # ``a, b = x, y``: a's tangent is x's (the
+            return self.dot_or_zero(unpacked(info, value))      # tuple may have none)
         op = value.op
         if op in ("cast", "exhaust_iter"):
             return self.dot_or_zero(value.value)
         if op == "build_tuple":
-            return "(%s,)" % ", ".join(self.dot(v.name) if self.active(v.name) else "0.0"
-                                       for v in value.items)
+            return "(%s,)" % ", ".join(self.dot_or_zero(v) for v in value.items)
         if op in ("getitem", "static_getitem", "typed_getitem"):
             index = repr(value.index) if op == "static_getitem" else \
                 self.primal.operand(value.index)
             return "%s[%s]" % (self.dot_or_zero(value.value), index)
         if is_allocation(info, stmt):
             return "np.zeros_like(%s)" % self.names.var(t)
+        method = list_method(info, value)
+        if method is not None and method[1] == "pop":
+            return "%s.pop()" % self.dot(method[0].name)
+        linear = linear_rule_for(info.callee(value)) if op == "call" else None
+        if linear is not None:
+            return self.linear_call(value, linear)
+        scalar = kernel_scalar_function(info.callee(value)) if op == "call" else None
+        if scalar is not None:
+            return self.kernel_tangent(value, scalar)
         d = derivative(info, value, forward=True)
         if d is None:
             raise not_differentiable(
@@ -226,6 +291,49 @@ class TangentTransform:
             return "_shaped(%s, %s)" % (total, ans)
         return total
 
+    def linear_call(self, value, rule):
+        """The call ``value`` of a function linear in some arguments, on their tangents."""
+        args = [self.dot_or_zero(a) if i in rule.linear else self.primal.operand(a)
+                for i, a in enumerate(value.args)]
+        return "%s(%s)" % (self.primal.operand(value.func), ", ".join(args))
+
+    def kernel_tangent(self, value, scalar):
+        """The tangent of a call of one of numbad's element-wise kernels: a kernel made
+        from the JVP of its scalar function (w.r.t. the operands that have tangents)."""
+        n = len(value.args)
+        wrt = tuple(i for i, a in enumerate(value.args) if self.active(a.name))
+        name = "jvp_" + scalar.__name__
+        if (scalar, wrt) not in _KERNEL_TANGENTS:
+            jvp = self.callee_jvp(numba.njit(scalar), (types.float64,) * n, wrt)
+            params = ["x%d" % i for i in range(n)] + ["d%d" % i for i in wrt]
+            ns = {"jvp": jvp}
+            exec("def %s(%s):\n    return jvp(%s)[1]\n" % (name, ", ".join(params),
+                                                           ", ".join(params)), ns)
+            _KERNEL_TANGENTS[scalar, wrt] = numba.vectorize(ns[name])
+        kernel = self.primal.ref(_KERNEL_TANGENTS[scalar, wrt], name)
+        return "%s(%s)" % (kernel, ", ".join([self.primal.operand(a) for a in value.args] +
+                                             [self.dot(value.args[i].name) for i in wrt]))
+
+    def emit_tape_op(self, src, stmt):
+        """A tape operation of generated code; on a differentiated float tape, the same
+        operation on its tangent tape (entries written and read at the same places)."""
+        src(*self.primal.render(stmt))
+        op, args = tape_op(self.info, stmt.value), stmt.value.args
+        tape = stmt.target.name if op == "new" else args[0].name
+        if not self.active(tape) or op == "load" and not self.active(stmt.target.name):
+            return
+        ref = self.primal.ref(next(f for f, o in TAPE_OPS.items() if o == op), "_tape_" + op)
+        rest = [self.primal.operand(a) for a in args[1:]]
+        if op == "store":
+            rest[-1] = self.dot_or_zero(args[2])
+        if op == "new":     # as large as the primal's (a pooled block may be larger)
+            rest = ["%s(%s)" % (self.primal.ref(runtime.tape_capacity, "_tape_capacity"),
+                                self.names.var(tape))]
+        call = "%s(%s)" % (ref, ", ".join(([] if op == "new" else [self.dot(tape)]) + rest))
+        if op in ("new", "resize", "load"):
+            call = "%s = %s" % (self.dot(stmt.target.name), call)
+        src(call)
+
     def emit_inplace(self, src, stmt):
         """``a += b`` / ``a -= b`` on an array: its tangent does the same; ``a *= c``,
         ``a /= c`` with ``c`` not differentiated scale it."""
@@ -247,18 +355,31 @@ class TangentTransform:
     def emit_call(self, src, stmt):
         value = stmt.value
         fn = self.info.callee(value)
-        if value.kws or len(value.args) != len(self.info.calltypes[value].args):
+        if value.kws or len(value.args) != len(call_arg_types(self.info, value)):
             raise not_differentiable("a call to %s with keyword or default arguments (pass "
-                                     "every argument positionally)" % fn.py_func.__name__,
+                                     "every argument positionally)" % callee_name(fn),
                                      stmt.loc)
-        sig = self.info.calltypes[value]
+        arg_types = call_arg_types(self.info, value)
         wrt = tuple(i for i, a in enumerate(value.args) if self.active(a.name))
-        jvp = self.primal.ref(self.callee_jvp(fn, tuple(sig.args), wrt),
-                              "jvp_" + fn.py_func.__name__)
+        jvp = self.primal.ref(self.callee_jvp(fn, arg_types, wrt),
+                              "jvp_" + callee_name(fn))
         args = [self.primal.operand(a) for a in value.args] + \
             [self.dot(value.args[i].name) for i in wrt]
         src("%s, %s = %s(%s)" % (self.names.var(stmt.target.name), self.dot(stmt.target.name),
                                  jvp, ", ".join(args)))
+
+
+_KERNEL_TANGENTS = {}      # (kernel's scalar function, wrt) -> the kernel of its tangent
+
+
+def _zero_like(expr, t):
+    """Source of the zero tangent of a value ``expr`` of type ``t``."""
+    if isinstance(t, types.Array):
+        return "np.zeros_like(%s)" % expr
+    if isinstance(t, types.BaseTuple):
+        return "(%s,)" % ", ".join(_zero_like("%s[%d]" % (expr, i), e)
+                                   for i, e in enumerate(t.types))
+    return "0.0"
 
 
 _PLACEHOLDER_D = re.compile(r"\{(\d+|ans|d)\}")

@@ -5,6 +5,7 @@ functions are folded into the expressions that use them (``math.sin(x)``);
 ``for ... in range(...)`` iterators become explicit counters, because
 generated code cannot hold Numba's iterator objects across a ``goto``.
 """
+import ast
 import builtins
 import keyword
 import math
@@ -131,7 +132,12 @@ class PrimalRenderer:
         if not ok:
             return None
         lit = literal(value)
-        return lit if lit is not None else self.ref(value, irname.lstrip("$"))
+        if lit is not None:
+            return lit
+        owner = getattr(value, "__self__", None)
+        if isinstance(owner, type):     # a class method (``List.empty_list``): Numba types
+            return "%s.%s" % (self.ref(owner, owner.__name__), value.__name__)  # it so
+        return self.ref(value, irname.lstrip("$"))
 
     def operand(self, var):
         folded = self.folded(var.name)
@@ -239,8 +245,7 @@ class PrimalRenderer:
         check_callee(self.info, e)
         args = [self.operand(a) for a in e.args]
         args += ["%s=%s" % (k, self.operand(v)) for k, v in e.kws]
-        func = self.operand(e.func) if fn is None else self.ref(fn, e.func.name.lstrip("$"))
-        return ["%s = %s(%s)" % (t, func, ", ".join(args))]
+        return ["%s = %s(%s)" % (t, self.operand(e.func), ", ".join(args))]
 
     def range_args(self, name):
         """(start, stop, step) sources of the range() call that defined variable ``name``."""
@@ -278,3 +283,44 @@ class PrimalRenderer:
             return "%s_i > %s_stop" % (base, base)
         return ("(%s_i < %s_stop if %s_step > 0 else %s_i > %s_stop)"
                 % (base, base, base, base, base))
+
+
+def declare_early(text, names, info):
+    """Generated function ``text`` with the variables it reads on a line before any line
+    assigns them (phi copies of values Numba's SSA left undefined on the first way in)
+    set to a typed zero right after the docstring: Numba's bytecode analysis wants
+    them assigned first; their value there is never used."""
+    ir_name = {v: k for k, v in names.of.items()}
+    first_store, first_load = {}, {}
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Name):
+            seen = first_store if isinstance(node.ctx, ast.Store) else first_load
+            seen[node.id] = min(seen.get(node.id, node.lineno), node.lineno)
+    early = []
+    for name, line in sorted(first_load.items()):
+        if name in first_store and first_store[name] > line and name in ir_name \
+                and ir_name[name] in info.typemap:
+            zero = typed_zero(info.type_of(ir_name[name]))
+            if zero is not None:
+                early.append("    %s = %s  # read on a path where it is not yet set"
+                             % (name, zero))
+    lines = text.split("\n")
+    lines[2:2] = early
+    return "\n".join(lines)
+
+
+def typed_zero(t):
+    """Source of a value of Numba type ``t`` (numbers, booleans, flat tuples, arrays: an
+    empty one), else None."""
+    t = types.unliteral(t)
+    if isinstance(t, types.Boolean):
+        return "False"
+    if isinstance(t, types.Number):
+        return "np.%s(0)" % t
+    if isinstance(t, types.Array) and isinstance(t.dtype, (types.Number, types.Boolean)):
+        return "np.empty((%s), np.%s)" % ("0, " * t.ndim, t.dtype)
+    if isinstance(t, types.BaseTuple):
+        items = [typed_zero(e) for e in t.types]
+        if all(items):
+            return "(%s,)" % ", ".join(items)
+    return None

@@ -10,9 +10,14 @@ from numba.core import types
 from numba.core.registry import cpu_target
 from numba.extending import overload, typeof_impl
 
+from . import nested_calls
+
 
 def register(cls):
-    """Let Numba type instances of derivative class ``cls`` as callables."""
+    """Let Numba type instances of derivative class ``cls`` as callables (and numbad
+    differentiate code that calls them: nested_calls)."""
+    nested_calls.register(cls)
+
     @typeof_impl.register(cls)
     def typeof_derivative(value, context):
         return cpu_target.typing_context.resolve_value_type(_stub(value))
@@ -34,14 +39,9 @@ def _implementation(obj, arg_types):
     if len(arg_types) == 1 and isinstance(arg_types[0], types.StarArgTuple):
         arg_types = arg_types[0].types
     vjp, _, wrt = obj.compiled_for_types(tuple(arg_types))
-    single = isinstance(obj.argnums, int)
-    picks = [wrt.index(i % len(arg_types)) for i in
-             ((obj.argnums,) if single else obj.argnums)]
-    grads = "r[1][%d]" % picks[0] if single else "(%s,)" % ", ".join(
-        "r[1][%d]" % p for p in picks)
-    result = "(r[0], %s)" % grads if obj.returns_value else grads
     ns = {"vjp": vjp.dispatcher}
-    exec("def impl(*args):\n    r = vjp(*args, 1.0)\n    return %s\n" % result, ns)
+    exec("def impl(*args):\n    r = vjp(*args, 1.0)\n    return %s\n"
+         % nested_calls.result_source(obj, arg_types, wrt, "r"), ns)
     return ns["impl"]
 
 

@@ -16,7 +16,6 @@ Calls to other ``@njit`` functions are differentiated through: the reverse
 sweep calls their own generated VJP (which recomputes the callee's forward
 sweep, as Tapenade's joint mode does).
 """
-import ast
 import operator
 import re
 
@@ -26,10 +25,12 @@ from numba.core import types
 from .analysis import (
     Activity,
     FunctionInfo,
+    call_arg_types,
+    callee_name,
     derivative,
     float_leaves,
     is_allocation,
-    is_dispatcher,
+    is_differentiable_callee,
     is_float,
     is_float_array,
     is_recomputable,
@@ -39,7 +40,7 @@ from .analysis import (
 )
 from .array_runtime import HELPERS, elementwise_vjp
 from .errors import NotDifferentiableError, not_differentiable
-from .ir_source import Names, PrimalRenderer, parameters, return_sites
+from .ir_source import Names, PrimalRenderer, declare_early, parameters, return_sites
 from .runtime import (
     load_f,
     load_i,
@@ -50,7 +51,7 @@ from .runtime import (
     tape_new,
     tape_resize,
 )
-from .structured import StructuredLoops
+from .structured import Scratch, StructuredLoops
 
 # Runtime helpers, by the names generated code calls them.
 RUNTIME = {"_tape_new": tape_new, "_tape_resize": tape_resize, "_tape_free": tape_free,
@@ -127,7 +128,7 @@ class ReverseTransform(StructuredLoops):
             for stmt in self.assigns(label):
                 value = stmt.value
                 if (self.active(stmt.target.name) and kind(value) == "Expr"
-                        and value.op == "call" and is_dispatcher(self.info.callee(value))
+                        and value.op == "call" and is_differentiable_callee(self.info.callee(value))
                         and any(isinstance(self.info.type_of(a.name), types.Array)
                                 for a in value.args)):
                     raise not_differentiable("a call passing an array to a differentiated "
@@ -223,7 +224,7 @@ class ReverseTransform(StructuredLoops):
             if base and self.role(base) == "value":
                 return index + [base]       # its shape, for a first adjoint
             return index + self.view_indices(base)
-        if value.op == "call" and is_dispatcher(self.info.callee(value)):
+        if value.op == "call" and is_differentiable_callee(self.info.callee(value)):
             return [a.name for a in value.args]
         return self.rule_needs(stmt)
 
@@ -556,34 +557,7 @@ class ReverseTransform(StructuredLoops):
             % "".join(self.arg_cotangent(i) + ", " for i in self.wrt))
         src.lines[declarations:declarations] = [
             "    %s = %s" % kv for kv in sorted(self.deads.items())]
-        text = src.text()
-        early = self.read_before_written(text)
-        if early:       # declared right after the docstring
-            lines = text.split("\n")
-            lines[2:2] = ["    %s = %s  # read on a path where it is not yet set" % kv
-                          for kv in early]
-            text = "\n".join(lines)
-        return text
-
-    def read_before_written(self, text):
-        """(name, typed zero) of the variables the generated code reads on a line before
-        any line assigns them (phi copies of values Numba's SSA left undefined on the
-        first way in). Numba's bytecode analysis wants them assigned first; their value
-        there is never used."""
-        ir_name = {v: k for k, v in self.names.of.items()}
-        first_store, first_load = {}, {}
-        for node in ast.walk(ast.parse(text)):
-            if isinstance(node, ast.Name):
-                seen = first_store if isinstance(node.ctx, ast.Store) else first_load
-                seen[node.id] = min(seen.get(node.id, node.lineno), node.lineno)
-        out = []
-        for name, line in sorted(first_load.items()):
-            if name in first_store and first_store[name] > line and name in ir_name \
-                    and ir_name[name] in self.info.typemap:
-                zero = _typed_zero(self.info.type_of(ir_name[name]))
-                if zero is not None:
-                    out.append((name, zero))
-        return out
+        return declare_early(src.text(), self.names, self.info)
 
     def bars_needed(self):
         out = {}
@@ -646,52 +620,13 @@ class ReverseTransform(StructuredLoops):
             return parts[0]
         return "(%s%s)" % (", ".join(parts), "," if len(parts) == 1 else "")
 
-    # ---- dispatch
-    def emit_dispatch(self, src, labels, emit_case, reverse, loop=None):
-        """``while True:`` over blocks ``labels``, testing ``_blk``; the blocks of each loop
-        get a dispatch loop of their own, so a hot loop tests a few labels, not all.
-
-        Setting ``_blk`` to a block outside the current dispatcher leaves it (``else:
-        break``) and the enclosing one dispatches it; ``_blk = -1`` leaves them all.
-        """
-        src("while True:")
-        src.indent()
-        for i, item in enumerate(self.dispatch_items(labels, reverse, loop)):
-            keyword = "if" if i == 0 else "elif"
-            if isinstance(item, int):
-                emit_case(src, item, keyword)
-                continue
-            header, members = item
-            if self.structured(header):
-                src("%s _blk == %d:" % (keyword, header))
-                src.indent()
-                if reverse:
-                    self.continue_reverse(src, self.emit_reverse_loop(src, header))
-                else:
-                    self.continue_forward(src, self.emit_forward_loop(src, header))
-                src.dedent()
-                continue
-            src("%s %s:  # loop at line %s" % (keyword, " or ".join(
-                "_blk == %d" % b for b in members), self.info.blocks[header].loc.line))
-            src.indent()
-            self.emit_dispatch(src, members, emit_case, reverse, header)
-            src.dedent()
-        src("else:", "    break")
-        src.dedent()
-
-    def dispatch_items(self, labels, reverse, loop):
-        """Blocks and (header, blocks) of the outermost loops inside, in source order."""
-        bodies = {h: b for h, b in self.info.loop_body.items()
-                  if h != loop and b & set(labels)
-                  and (loop is None or b < self.info.loop_body[loop])}
-        outer = [h for h in bodies if not any(bodies[h] < bodies[o] for o in bodies)]
-        grouped = {b for h in outer for b in bodies[h]}
-        items = [b for b in labels if b not in grouped]
-        items += [(h, [b for b in labels if b in bodies[h]]) for h in outer]
-
-        def first(item):
-            return item if isinstance(item, int) else min(item[1])
-        return sorted(items, key=first, reverse=reverse)
+    def try_loop(self, header):
+        written, copies = self.written, self.copies_allowed
+        try:
+            self.emit_forward_loop(Scratch(), header)
+            self.emit_reverse_loop(Scratch(), header)
+        finally:
+            self.written, self.copies_allowed = written, copies
 
     # ---- forward sweep
     def inlined_forward(self, label):
@@ -843,18 +778,9 @@ class ReverseTransform(StructuredLoops):
             copies.append((self.bar(phi), self.bar(incoming.name)
                            if incoming is not None and self.active(incoming.name)
                            else self.dead(phi)))
-        if len(copies) == 1:
-            src("%s = %s" % copies[0])
-        elif copies:
-            src("%s = %s" % (", ".join(c[0] for c in copies), ", ".join(c[1] for c in copies)))
+        emit_copies(src, copies)
         if follow:
             self.continue_forward(src, dest)
-
-    def continue_forward(self, src, dest):
-        if self.inlined_forward(dest):
-            self.forward_body(src, dest)
-        else:
-            src("_blk = %d" % dest)
 
     # ---- reverse sweep
     def inlined_reverse(self, label):
@@ -1133,7 +1059,7 @@ class ReverseTransform(StructuredLoops):
                     self.acc(src, item.name, None, self.bar(t, leaf))
         elif op in ("static_getitem", "getitem", "typed_getitem"):
             self.emit_tuple_getitem(src, stmt)
-        elif op == "call" and is_dispatcher(self.info.callee(value)):
+        elif op == "call" and is_differentiable_callee(self.info.callee(value)):
             self.emit_call_adjoint(src, stmt)
         else:
             self.emit_rule_adjoint(src, stmt)
@@ -1167,6 +1093,8 @@ class ReverseTransform(StructuredLoops):
             src.indent()
         if value.op in ("getitem", "static_getitem"):
             self.emit_element_adjoint(src, value, bar)
+        elif value.op == "call" and is_differentiable_callee(self.info.callee(value)):
+            self.emit_call_adjoint(src, stmt)       # a callee returning an array
         else:
             self.emit_rule_adjoint(src, stmt)
         if role == "value":
@@ -1252,10 +1180,10 @@ class ReverseTransform(StructuredLoops):
     def emit_call_adjoint(self, src, stmt):
         value = stmt.value
         fn = self.info.callee(value)
-        sig = self.info.calltypes[value]
+        arg_types = call_arg_types(self.info, value)
         wrt = [i for i, a in enumerate(value.args) if self.active(a.name)]
-        vjp = self.primal.ref(self.callee_vjp(fn, tuple(sig.args), tuple(wrt)),
-                              "vjp_" + fn.py_func.__name__)
+        vjp = self.primal.ref(self.callee_vjp(fn, arg_types, tuple(wrt)),
+                              "vjp_" + callee_name(fn))
         t = stmt.target.name
         leaves = self.leaves(t)
         if leaves == [None]:
@@ -1273,6 +1201,14 @@ class ReverseTransform(StructuredLoops):
             for leaf in arg_leaves:
                 part = "_r[%d]" % j if leaf is None else "_r[%d][%d]" % (j, leaf)
                 self.acc(src, arg, leaf, part)
+
+
+def emit_copies(src, copies):
+    """(target, source) pairs assigned at once (phi copies on an edge)."""
+    if len(copies) == 1:
+        src("%s = %s" % copies[0])
+    elif copies:
+        src("%s = %s" % (", ".join(c[0] for c in copies), ", ".join(c[1] for c in copies)))
 
 
 def emit_transfer(src, primal, label, term, edge):
@@ -1297,23 +1233,6 @@ def emit_transfer(src, primal, label, term, edge):
         src("raise %s" % primal.operand(term.exception))
     else:
         raise not_differentiable("the terminator %s" % k, term.loc)
-
-
-def _typed_zero(t):
-    """Source of a value of Numba type ``t`` (numbers, booleans, flat tuples, arrays: an
-    empty one), else None."""
-    t = types.unliteral(t)
-    if isinstance(t, types.Boolean):
-        return "False"
-    if isinstance(t, types.Number):
-        return "np.%s(0)" % t
-    if isinstance(t, types.Array) and isinstance(t.dtype, (types.Number, types.Boolean)):
-        return "np.empty((%s), np.%s)" % ("0, " * t.ndim, t.dtype)
-    if isinstance(t, types.BaseTuple):
-        items = [_typed_zero(e) for e in t.types]
-        if all(items):
-            return "(%s,)" % ", ".join(items)
-    return None
 
 
 def _paren(expr):

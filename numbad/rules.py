@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba.core import types
 
+from . import array_runtime
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -214,6 +216,8 @@ defarrayrule([np.ascontiguousarray, np.asarray], ("a",), lambda a: ("{g}",),
              _linear("np.ascontiguousarray(%s)"))
 _RESHAPE_BACK = "np.ascontiguousarray({g}).reshape({0}.shape)"
 defarrayrule([np.ravel], ("a",), lambda a: (_RESHAPE_BACK,), _linear("np.ravel(%s)"))
+defarrayrule([np.expand_dims], ("a", "axis"), lambda a, axis: (_RESHAPE_BACK, None),
+             lambda a, axis: ("np.expand_dims({d}, {1})", None))
 defarrayrule([np.reshape], ("a", "shape", "d1", "d2", "d3"),
              lambda a, *shape: (_RESHAPE_BACK,) + (None,) * len(shape),
              lambda a, *shape: ("np.ascontiguousarray({d}).reshape(%s)" % ", ".join(
@@ -233,6 +237,41 @@ defarrayrule([np.full], ("shape", "fill_value"), lambda shape, x: (None, "np.sum
              lambda shape, x: (None, "np.full({ans}.shape, {d})"))
 defarrayrule([np.full_like], ("a", "fill_value"), lambda a, x: (None, "np.sum({g})"),
              lambda a, x: (None, "np.full_like({ans}, {d})"))
+
+
+# Functions linear in some of their arguments (jointly): numbad's own adjoint helpers,
+# met when numbad differentiates its generated gradient code. Forward mode applies the
+# function itself to the tangents of those arguments (the others passed as they are);
+# ``updates``: the argument it adds into in place (it returns None).
+
+@dataclass(frozen=True)
+class LinearRule:
+    linear: tuple       # positions of the arguments it is linear in
+    updates: object = None
+
+
+LINEAR_RULES = {}
+
+
+def deflinear(fn, linear, updates=None):
+    """Register ``fn`` as linear in the arguments at positions ``linear``."""
+    LINEAR_RULES[fn] = LinearRule(tuple(linear), updates)
+
+
+def linear_rule_for(fn):
+    """The LinearRule of callable ``fn``, or None."""
+    try:
+        return LINEAR_RULES.get(fn)
+    except TypeError:
+        return None
+
+
+for _fn, _linear_in in [(array_runtime.acc, (0, 1)), (array_runtime.move, (0, 1)),
+                        (array_runtime.live, (0,)), (array_runtime.sum_to, (0,)),
+                        (array_runtime.reverse_cumsum, (0,)), (array_runtime.shaped, (0,)),
+                        (array_runtime.extremum_vjp, (2,))]:
+    deflinear(_fn, _linear_in)
+deflinear(array_runtime.add_into, (0, 1), updates=0)
 
 # Array methods that are NumPy functions of the array (``a.sum()`` is ``np.sum(a)``).
 METHODS = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,

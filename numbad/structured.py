@@ -53,23 +53,80 @@ def _immediate(sets, node):
 
 
 class StructuredLoops:
-    """Mixin for ReverseTransform: emits simple loop nests as loops in both sweeps."""
+    """Mixin for the transforms: emits simple loop nests as loops (the reverse transform
+    in both sweeps, the tangent transform in its one sweep), the rest through ``_blk``
+    dispatch.
+
+    A transform provides ``forward_stmts``, ``forward_body``, ``inlined_forward``,
+    ``emit_edge(src, pred, dest, follow)``, ``emit_raise`` and ``try_loop(header)`` (every emission of
+    the loop, into scratch sources: raises Unstructured if one cannot be written).
+    """
 
     def structured(self, header):
         """Whether the loop at ``header`` is written as a loop (tried once, remembered)."""
         memo = self.__dict__.setdefault("_structured", {})
         if header not in memo:
             memo[header] = False        # while trying: nested tries see "no"
-            written, copies = self.written, self.copies_allowed
             try:
-                self.emit_forward_loop(_Scratch(), header)
-                self.emit_reverse_loop(_Scratch(), header)
+                self.try_loop(header)
                 memo[header] = True
             except Unstructured:
                 pass
-            finally:
-                self.written, self.copies_allowed = written, copies
         return memo[header]
+
+    def continue_forward(self, src, dest):
+        """After an edge: the destination written here (``inlined_forward``) or dispatched."""
+        if self.inlined_forward(dest):
+            self.forward_body(src, dest)
+        else:
+            src("_blk = %d" % dest)
+
+    # ---- dispatch
+    def emit_dispatch(self, src, labels, emit_case, reverse, loop=None):
+        """``while True:`` over blocks ``labels``, testing ``_blk``; the blocks of each loop
+        get a dispatch loop of their own, so a hot loop tests a few labels, not all.
+
+        Setting ``_blk`` to a block outside the current dispatcher leaves it (``else:
+        break``) and the enclosing one dispatches it; ``_blk = -1`` leaves them all.
+        """
+        src("while True:")
+        src.indent()
+        for i, item in enumerate(self.dispatch_items(labels, reverse, loop)):
+            keyword = "if" if i == 0 else "elif"
+            if isinstance(item, int):
+                emit_case(src, item, keyword)
+                continue
+            header, members = item
+            if self.structured(header):
+                src("%s _blk == %d:" % (keyword, header))
+                src.indent()
+                if reverse:
+                    self.continue_reverse(src, self.emit_reverse_loop(src, header))
+                else:
+                    self.continue_forward(src, self.emit_forward_loop(src, header))
+                src.dedent()
+                continue
+            src("%s %s:  # loop at line %s" % (keyword, " or ".join(
+                "_blk == %d" % b for b in members), self.info.blocks[header].loc.line))
+            src.indent()
+            self.emit_dispatch(src, members, emit_case, reverse, header)
+            src.dedent()
+        src("else:", "    break")
+        src.dedent()
+
+    def dispatch_items(self, labels, reverse, loop):
+        """Blocks and (header, blocks) of the outermost loops inside, in source order."""
+        bodies = {h: b for h, b in self.info.loop_body.items()
+                  if h != loop and b & set(labels)
+                  and (loop is None or b < self.info.loop_body[loop])}
+        outer = [h for h in bodies if not any(bodies[h] < bodies[o] for o in bodies)]
+        grouped = {b for h in outer for b in bodies[h]}
+        items = [b for b in labels if b not in grouped]
+        items += [(h, [b for b in labels if b in bodies[h]]) for h in outer]
+
+        def first(item):
+            return item if isinstance(item, int) else min(item[1])
+        return sorted(items, key=first, reverse=reverse)
 
     def loop_exit(self, header):
         """(first body block, exit block, whether the branch is true to stay) of a simple
@@ -224,7 +281,7 @@ class StructuredLoops:
         raise Unstructured
 
 
-class _Scratch:
+class Scratch:
     """A Source that keeps nothing (for trying an emission)."""
 
     def __call__(self, *lines):
