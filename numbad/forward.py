@@ -9,6 +9,12 @@ tangents flow with the values, through ``phi`` copies on every edge, into
 stores (``u[i] = v`` sets ``u_dot[i] = v_dot``) and views (``v = u[1:]``
 gives ``v_dot = u_dot[1:]``), so in-place updates and double buffering need
 nothing special. Calls to other ``@njit`` functions call their own JVP.
+
+It also differentiates numbad's own generated code (forward over reverse): a
+float tape (an address) gets a tangent tape written and read at the same
+places, a typed List of arrays a tangent list, numbad's adjoint helpers are
+applied to tangents (they are linear: rules.LINEAR_RULES), and an element-wise
+adjoint kernel gets a kernel made from the JVP of its scalar function.
 """
 import operator
 import re

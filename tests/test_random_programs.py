@@ -15,7 +15,8 @@ import os
 import tempfile
 
 import numpy as np
-from hypothesis import assume, given
+import pytest
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import numbad
@@ -128,3 +129,25 @@ def test_random_program_gradients_match_finite_differences(source, x, y, n):
     assume(None not in expected)
     got = numbad.grad(f, argnums=(0, 1))(*args)
     np.testing.assert_allclose(got, expected, rtol=2e-4, atol=1e-5, err_msg=source)
+
+
+def _hvp_matches_gradient_differences(source, x, y, n):
+    """numbad.hvp (forward over reverse) along x against central differences of
+    numbad's own gradient."""
+    f = load(source)
+    args = (x, y, n)
+    assume(math.isfinite(f(*args)))
+    grad = numbad.grad(f, argnums=(0, 1))
+    expected = [stable_central_difference(lambda *a, k=k: grad(*a)[k], args, 0)
+                for k in (0, 1)]
+    assume(None not in expected)
+    got = numbad.hvp(f, argnums=(0, 1))(*args, (1.0, 0.0))
+    np.testing.assert_allclose(got, expected, rtol=2e-4, atol=1e-5, err_msg=source)
+
+
+# slow only: compiling forward over reverse of a branchy random program takes ~1 min
+@pytest.mark.slow
+@settings(max_examples=40)
+@given(programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 4))
+def test_random_program_hessian_vector_products_explored(source, x, y, n):
+    _hvp_matches_gradient_differences(source, x, y, n)
