@@ -192,24 +192,12 @@ class TangentTransform(StructuredLoops):
             if self.active(t):
                 src(*self.primal.expr(stmt, self.dot(t), value))
             return
-        if is_fill(self.info, value):
+        write = self.memory_write(value)
+        if write is not None:
             src(*self.primal.render(stmt))
-            receiver = method_receiver(self.info, value)
-            if self.active(receiver.name):
-                src("%s.fill(%s)" % (self.dot(receiver.name), self.dot_or_zero(value.args[0])))
-            return
-        method = list_method(self.info, value)
-        if method is not None and method[1] == "append":
-            src(*self.primal.render(stmt))
-            if self.active(method[0].name):
-                src("%s.append(%s)" % (self.dot(method[0].name), self.dot_or_zero(value.args[0])))
-            return
-        linear = linear_rule_for(self.info.callee(value)) if kind(value) == "Expr" and \
-            value.op == "call" else None
-        if linear is not None and linear.updates is not None:
-            src(*self.primal.render(stmt))
-            if self.active(value.args[linear.updates].name):
-                src(self.linear_call(value, linear))
+            memory, tangent_write = write
+            if self.active(memory.name):
+                src(tangent_write)
             return
         if not self.active(t) or kind(value) == "Arg":      # an argument's tangent is given
             src(*self.primal.render(stmt))
@@ -224,6 +212,25 @@ class TangentTransform(StructuredLoops):
             return
         src(*self.primal.render(stmt))
         src("%s = %s" % (self.dot(t), self.tangent(stmt)))
+
+    def memory_write(self, value):
+        """(memory written, the same write on tangents) of a call that writes into
+        memory and returns nothing (``a.fill(x)``, ``tape.append(x)``, a linear helper
+        that adds into an argument), else None."""
+        if kind(value) != "Expr" or value.op != "call":
+            return None
+        if is_fill(self.info, value):
+            receiver = method_receiver(self.info, value)
+            return receiver, "%s.fill(%s)" % (self.dot(receiver.name),
+                                              self.dot_or_zero(value.args[0]))
+        method = list_method(self.info, value)
+        if method is not None and method[1] == "append":
+            return method[0], "%s.append(%s)" % (self.dot(method[0].name),
+                                                 self.dot_or_zero(value.args[0]))
+        linear = linear_rule_for(self.info.callee(value))
+        if linear is not None and linear.updates is not None:
+            return value.args[linear.updates], self.linear_call(value, linear)
+        return None
 
     def tangent(self, stmt):
         """Source of the tangent of assignment ``stmt`` (after its primal ran)."""
