@@ -31,34 +31,41 @@ def vjp_of(f, arg_types, wrt):
     return _cached("vjp", f, arg_types, wrt)
 
 
-def jvp_of(f, arg_types, wrt):
+def jvp_of(f, arg_types, wrt, width=None):
     """The compiled JVP of ``f`` for Numba types ``arg_types``, w.r.t. arg indices ``wrt``:
-    ``(*args, *tangents of the wrt args) -> (value, tangent of the value)``."""
-    return _cached("jvp", f, arg_types, wrt)
+    ``(*args, *tangents of the wrt args) -> (value, tangent of the value)``. With
+    ``width`` k, batched: ``(*args, *tangents of direction 0, ..., *tangents of
+    direction k-1) -> (value, (tangent along direction 0, ...))``, one primal sweep."""
+    return _cached("jvp", f, arg_types, wrt, width)
 
 
-def _cached(mode, f, arg_types, wrt):
+def _cached(mode, f, arg_types, wrt, width=None):
     func = f if custom.is_custom(f) or nested_calls.is_derivative(f) else \
         frontend.python_function(f)
-    key = (mode, func, tuple(arg_types), tuple(wrt))
+    key = (mode, func, tuple(arg_types), tuple(wrt), width)
     with _lock:
         hit = _cache.get(key)
         if hit is not None:
             return hit
-        if (mode, func) in _building:
+        if (mode, func, width) in _building:
             raise not_differentiable("recursion (%s calls itself, directly or not)"
                                      % func.__name__, definition_loc(func))
-        _building.append((mode, func))
+        _building.append((mode, func, width))
         try:
-            compiled = _build(mode, func, arg_types, wrt)
+            compiled = _build(mode, func, arg_types, wrt, width)
         finally:
-            _building.remove((mode, func))
+            _building.remove((mode, func, width))
         _cache[key] = compiled
         return compiled
 
 
-def _build(mode, func, arg_types, wrt):
-    name = mode + "_" + re.sub(r"\W", "_", func.__name__)     # lambdas are "<lambda>"
+def _build(mode, func, arg_types, wrt, width):
+    name = mode + str(width or "") + "_" + re.sub(r"\W", "_", func.__name__)  # "<lambda>"
+    if width is not None and (custom.is_custom(func) or nested_calls.is_derivative(func)):
+        single = jvp_of(func, arg_types, wrt)
+        source = _batched_by_calls(arg_types, wrt, width, name)
+        return CompiledVJP(codegen.compile_source(source, name, {"_jvp": single.dispatcher}),
+                           source, single.return_type)
     if nested_calls.is_derivative(func):
         source, ns = nested_calls.rule_source(mode, func, arg_types, wrt, name, vjp_of, jvp_of)
         ns.update(HELPERS)
@@ -81,10 +88,26 @@ def _build(mode, func, arg_types, wrt):
                                      lambda fn, at, w: vjp_of(fn, at, w).dispatcher)
     else:
         transform = TangentTransform(tir, wrt, name,
-                                     lambda fn, at, w: jvp_of(fn, at, w).dispatcher)
+                                     lambda fn, at, w, k: jvp_of(fn, at, w, k).dispatcher,
+                                     width)
     source = transform.source()
     return CompiledVJP(codegen.compile_source(source, name, transform.ns), source,
                        tir.return_type)
+
+
+def _batched_by_calls(arg_types, wrt, width, name):
+    """A batched JVP that calls a JVP ``_jvp`` once per direction (user rules and
+    derivative objects have no generated code to batch). Array args are copied for all
+    calls but the last: a JVP may update them in place."""
+    params = ["a%d" % i for i in range(len(arg_types))]
+    dots = [["d%d_%d" % (i, j) for i in wrt] for j in range(width)]
+    lines = ["def %s(%s):" % (name, ", ".join(params + sum(dots, [])))]
+    for j in range(width):
+        args = [p if j == width - 1 or not isinstance(t, types.Array) else "np.copy(%s)" % p
+                for p, t in zip(params, arg_types)]
+        lines.append("    _value, _t%d = _jvp(%s)" % (j, ", ".join(args + dots[j])))
+    lines.append("    return _value, (%s)" % "".join("_t%d, " % j for j in range(width)))
+    return "\n".join(lines) + "\n"
 
 
 def _check_outputs(tir, nested):

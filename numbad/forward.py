@@ -62,10 +62,14 @@ class TangentTransform(StructuredLoops):
     """Builds the JVP source of one function for one signature and one ``wrt`` set.
 
     The JVP takes the primal arguments, then one tangent per ``wrt`` argument, and
-    returns ``(value, tangent of the value)``.
+    returns ``(value, tangent of the value)``. With ``width`` k it is batched: it takes
+    the tangents of direction 0, then those of direction 1, ... (k directions) and
+    returns ``(value, (tangent along direction 0, ...))``; every tangent statement is
+    written once per direction (as in ForwardDiff.jl's chunks), so the primal and its
+    tapes run once for all k directions.
     """
 
-    def __init__(self, tir, wrt, name, callee_jvp):
+    def __init__(self, tir, wrt, name, callee_jvp, width=None):
         self.tir = tir
         self.info = info = FunctionInfo(tir)
         self.wrt = tuple(wrt)
@@ -77,6 +81,8 @@ class TangentTransform(StructuredLoops):
         self.params = parameters(info, self.names)
         self.returns = return_sites(info)
         self.activity = Activity(info, self.wrt, [v for _, v in self.returns], forward=True)
+        self.width = width
+        self.direction = 0      # the direction whose tangents dot() names
         self.dots = {}
 
     def active(self, name):
@@ -84,8 +90,26 @@ class TangentTransform(StructuredLoops):
 
     def dot(self, name):
         if name not in self.dots:
-            self.dots[name] = self.names.fresh(self.names.var(name) + "_dot")
-        return self.dots[name]
+            base = self.names.var(name) + "_dot"
+            self.dots[name] = [self.names.fresh(base)] if self.width is None else \
+                [self.names.fresh("%s%d" % (base, j)) for j in range(self.width)]
+        return self.dots[name][self.direction]
+
+    def each_direction(self, emit):
+        """Run ``emit()``, which writes tangent code naming tangents by ``dot``, once per
+        tangent direction; returns the list of what it returned."""
+        try:
+            results = []
+            for direction in range(self.width or 1):
+                self.direction = direction
+                results.append(emit())
+            return results
+        finally:
+            self.direction = 0
+
+    def batched(self, items):
+        """One direction's item, or the tuple of every direction's (batched JVP)."""
+        return items[0] if self.width is None else "(%s)" % "".join(i + ", " for i in items)
 
     def zero(self, name):
         """Source of a zero tangent for variable ``name`` (its value must be defined)."""
@@ -100,8 +124,9 @@ class TangentTransform(StructuredLoops):
     def source(self):
         info = self.info
         src = Source()
-        tangent_params = [self.dot(info.arg_vars[i]) if i in info.arg_vars else "_unused%d" % i
-                          for i in self.wrt]
+        tangent_params = sum(self.each_direction(lambda: [
+            self.dot(info.arg_vars[i]) if i in info.arg_vars else
+            "_unused%d_%d" % (i, self.direction) for i in self.wrt]), [])
         src("def %s(%s):" % (self.fname, ", ".join(self.params + tangent_params)))
         src.indent()
         src('"""JVP of %s: returns (value, its tangent along the tangents of args %s)."""'
@@ -112,11 +137,11 @@ class TangentTransform(StructuredLoops):
                 continue
             t = info.type_of(name)
             if isinstance(t, types.Array):
-                src("%s = np.empty((%s), np.%s)" % (self.dot(name), "0, " * t.ndim, t.dtype))
-            elif isinstance(t, types.ListType):
-                continue        # made where its list is made
-            else:
-                src("%s = %s" % (self.dot(name), self.zero(name)))
+                self.each_direction(lambda name=name, t=t: src("%s = np.empty((%s), np.%s)" % (
+                    self.dot(name), "0, " * t.ndim, t.dtype)))
+            elif not isinstance(t, types.ListType):      # a list's is made with the list
+                self.each_direction(lambda name=name: src("%s = %s" % (self.dot(name),
+                                                                       self.zero(name))))
         src("_blk = %d" % info.entry)
         self.emit_dispatch(src, [b for b in info.labels if not self.inlined_forward(b)],
                            self.forward_block, reverse=False)
@@ -143,8 +168,8 @@ class TangentTransform(StructuredLoops):
         if kind(term) == "Return":
             # returned where it is reached: no value flows out of the dispatch loop, so
             # the JVP is plain code that numbad can differentiate again
-            src("return %s, %s" % (self.primal.operand(term.value),
-                                   self.dot_or_zero(term.value)))
+            src("return %s, %s" % (self.primal.operand(term.value), self.batched(
+                self.each_direction(lambda: self.dot_or_zero(term.value)))))
         else:
             emit_transfer(src, self.primal, label, term, self.emit_edge)
 
@@ -164,7 +189,8 @@ class TangentTransform(StructuredLoops):
                     continue
                 copies.append((self.names.var(stmt.target.name), self.primal.operand(incoming)))
                 if self.active(stmt.target.name):
-                    copies.append((self.dot(stmt.target.name), self.dot_or_zero(incoming)))
+                    copies += self.each_direction(lambda target=stmt.target.name, v=incoming: (
+                        self.dot(target), self.dot_or_zero(v)))
         emit_copies(src, copies)
         if follow:
             self.continue_forward(src, dest)
@@ -176,8 +202,9 @@ class TangentTransform(StructuredLoops):
             if self.active(stmt.target.name):
                 index = repr(stmt.index) if k == "StaticSetItem" else \
                     self.primal.operand(stmt.index)
-                value = self.dot(stmt.value.name) if self.active(stmt.value.name) else "0.0"
-                src("%s[%s] = %s" % (self.dot(stmt.target.name), index, value))
+                self.each_direction(lambda: src("%s[%s] = %s" % (
+                    self.dot(stmt.target.name), index,
+                    self.dot(stmt.value.name) if self.active(stmt.value.name) else "0.0")))
             return
         if k != "Assign":
             src(*self.primal.render(stmt))
@@ -190,14 +217,13 @@ class TangentTransform(StructuredLoops):
         if kind(value) == "Expr" and value.op == "call" and t in self.info.tapes:
             src(*self.primal.render(stmt))      # a new typed List tape: one for tangents too
             if self.active(t):
-                src(*self.primal.expr(stmt, self.dot(t), value))
+                self.each_direction(lambda: src(*self.primal.expr(stmt, self.dot(t), value)))
             return
         write = self.memory_write(value)
         if write is not None:
             src(*self.primal.render(stmt))
-            memory, tangent_write = write
-            if self.active(memory.name):
-                src(tangent_write)
+            if self.active(write[0].name):
+                self.each_direction(lambda: src(self.memory_write(value)[1]))
             return
         if not self.active(t) or kind(value) == "Arg":      # an argument's tangent is given
             src(*self.primal.render(stmt))
@@ -207,11 +233,12 @@ class TangentTransform(StructuredLoops):
             return self.emit_call(src, stmt)
         if kind(value) == "Expr" and value.op == "inplace_binop" and \
                 isinstance(self.info.type_of(value.lhs.name), types.Array):
-            self.emit_inplace(src, stmt)     # before the primal: it may read the old value
+            # before the primal: it may read the old value
+            self.each_direction(lambda: self.emit_inplace(src, stmt))
             src(*self.primal.render(stmt))
             return
         src(*self.primal.render(stmt))
-        src("%s = %s" % (self.dot(t), self.tangent(stmt)))
+        self.each_direction(lambda: src("%s = %s" % (self.dot(t), self.tangent(stmt))))
 
     def memory_write(self, value):
         """(memory written, the same write on tangents) of a call that writes into
@@ -317,7 +344,7 @@ class TangentTransform(StructuredLoops):
         wrt = tuple(i for i, a in enumerate(value.args) if self.active(a.name))
         name = "jvp_" + scalar.__name__
         if (scalar, wrt) not in _KERNEL_TANGENTS:
-            jvp = self.callee_jvp(numba.njit(scalar), (types.float64,) * n, wrt)
+            jvp = self.callee_jvp(numba.njit(scalar), (types.float64,) * n, wrt, None)
             params = ["x%d" % i for i in range(n)] + ["d%d" % i for i in wrt]
             ns = {"jvp": jvp}
             exec("def %s(%s):\n    return jvp(%s)[1]\n" % (name, ", ".join(params),
@@ -333,8 +360,11 @@ class TangentTransform(StructuredLoops):
         src(*self.primal.render(stmt))
         op, args = tape_op(self.info, stmt.value), stmt.value.args
         tape = stmt.target.name if op == "new" else args[0].name
-        if not self.active(tape) or op == "load" and not self.active(stmt.target.name):
-            return
+        if self.active(tape) and (op != "load" or self.active(stmt.target.name)):
+            self.each_direction(lambda: self.emit_tangent_tape_op(src, stmt, op, tape))
+
+    def emit_tangent_tape_op(self, src, stmt, op, tape):
+        args = stmt.value.args
         ref = self.primal.ref(next(f for f, o in TAPE_OPS.items() if o == op), "_tape_" + op)
         rest = [self.primal.operand(a) for a in args[1:]]
         if op == "store":
@@ -374,12 +404,12 @@ class TangentTransform(StructuredLoops):
                                      stmt.loc)
         arg_types = call_arg_types(self.info, value)
         wrt = tuple(i for i, a in enumerate(value.args) if self.active(a.name))
-        jvp = self.primal.ref(self.callee_jvp(fn, arg_types, wrt),
+        jvp = self.primal.ref(self.callee_jvp(fn, arg_types, wrt, self.width),
                               "jvp_" + callee_name(fn))
-        args = [self.primal.operand(a) for a in value.args] + \
-            [self.dot(value.args[i].name) for i in wrt]
-        src("%s, %s = %s(%s)" % (self.names.var(stmt.target.name), self.dot(stmt.target.name),
-                                 jvp, ", ".join(args)))
+        args = [self.primal.operand(a) for a in value.args] + sum(self.each_direction(
+            lambda: [self.dot(value.args[i].name) for i in wrt]), [])
+        src("%s, %s = %s(%s)" % (self.names.var(stmt.target.name), self.batched(
+            self.each_direction(lambda: self.dot(stmt.target.name))), jvp, ", ".join(args)))
 
 
 _KERNEL_TANGENTS = {}      # (kernel's scalar function, wrt) -> the kernel of its tangent

@@ -1,6 +1,9 @@
 """The README's first command: the quickstart example runs and agrees with finite differences."""
 import pathlib
+import re
 import runpy
+
+import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
@@ -14,3 +17,9 @@ def test_quickstart_runs_and_matches_finite_differences(capsys):
     for name, numbad_value, fd_value in rows:
         a, b = float(numbad_value), float(fd_value)
         assert abs(a - b) <= 1e-5 * max(1.0, abs(b)), (name, a, b)
+
+
+@pytest.mark.slow
+def test_the_readme_example_runs():
+    text = (EXAMPLES.parent / "README.md").read_text()
+    exec(re.findall(r"```python\n(.*?)```", text, re.S)[0], {})
