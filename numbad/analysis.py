@@ -5,6 +5,8 @@ value behind folded variables (globals, modules, functions), activity (which
 variables carry a derivative) and, per block, which primal values the reverse
 sweep needs and how it gets them back (recomputed in the block, or taped).
 """
+import copy
+
 import numpy as np
 from numba.core import types
 from numba.core.analysis import compute_cfg_from_blocks
@@ -43,6 +45,53 @@ def kind(node):
     return type(node).__name__
 
 
+def _merge_straight_chains(blocks):
+    """Copies of ``blocks`` with each block that is the only way into its one
+    successor joined with it (Numba sometimes splits a loop's header from its test,
+    which would hide the loop's shape); phis that named the second block as where a
+    value came from name the first. The typed IR itself is left as it is."""
+    blocks = dict(blocks)
+    entry = min(blocks)
+    merged_any = True
+    while merged_any:
+        merged_any = False
+        preds = {b: set() for b in blocks}
+        for label, block in blocks.items():
+            for s in block.terminator.get_targets():
+                preds[s].add(label)
+        for a in sorted(blocks):
+            term = blocks[a].terminator
+            b = term.target if kind(term) == "Jump" else None
+            if b is None or b in (a, entry) or preds[b] != {a} or any(
+                    kind(s) == "Assign" and kind(s.value) == "Expr" and s.value.op == "phi"
+                    for s in blocks[b].body):
+                continue
+            joined = copy.copy(blocks[a])
+            joined.body = blocks[a].body[:-1] + blocks[b].body
+            blocks[a] = joined
+            for s in set(blocks.pop(b).terminator.get_targets()):
+                blocks[s] = _phis_renamed(blocks[s], b, a)
+            merged_any = True
+            break
+    return blocks
+
+
+def _phis_renamed(block, old, new):
+    """``block`` with its phis' incoming block ``old`` called ``new`` (copies)."""
+    body = []
+    for stmt in block.body:
+        if kind(stmt) == "Assign" and kind(stmt.value) == "Expr" and stmt.value.op == "phi" \
+                and old in stmt.value.incoming_blocks:
+            value = copy.copy(stmt.value)
+            value.incoming_blocks = [new if x == old else x for x in value.incoming_blocks]
+            stmt = copy.copy(stmt)
+            stmt.value = value
+        body.append(stmt)
+    renamed = copy.copy(block)
+    renamed.body = body
+    return renamed
+
+
 class FunctionInfo:
     """Definitions, control flow and constants of one typed function."""
 
@@ -51,7 +100,7 @@ class FunctionInfo:
         self.func_ir = tir.func_ir
         self.typemap = tir.typemap
         self.calltypes = tir.calltypes
-        self.blocks = self.func_ir.blocks
+        self.blocks = _merge_straight_chains(self.func_ir.blocks)
         self.labels = sorted(self.blocks)
         self.entry = min(self.labels)
         self.defs = {}          # var name -> (label, stmt)

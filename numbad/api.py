@@ -6,10 +6,10 @@ import numpy as np
 from numba.core import types
 
 from . import codegen, frontend, njit_calls
+from .checkpointing import check_scheme
 from .derivatives import jvp_of, vjp_of
 from .errors import NotDifferentiableError, definition_loc, not_differentiable
 
-CHECKPOINT_SCHEMES = ("auto", "none", "binomial", "online")
 # Tangent directions pushed in one sweep by batched forward mode (``width=`` changes
 # it). Each direction adds its tangent statements to the generated code and Numba's
 # compile time grows faster than the code: the 100-parameter Hessian of
@@ -52,17 +52,19 @@ def _cast_like(value, arg_type):
     return value
 
 
-def _stats(tape_bytes):
-    """What one derivative call recorded (checkpointing will fill the other entries)."""
-    return {"tape_bytes": int(tape_bytes), "snapshots": 0, "recomputed_iterations": 0}
+def _stats(recorded):
+    """What one derivative call recorded: peak bytes of tape and snapshots, snapshots
+    taken, loop iterations run again."""
+    tape_bytes, snapshots, recomputed = recorded
+    return {"tape_bytes": int(tape_bytes), "snapshots": int(snapshots),
+            "recomputed_iterations": int(recomputed)}
 
 
 class _Transformed:
     """Shared machinery of grad / value_and_grad: types, cache lookups, options."""
 
     def __init__(self, f, argnums, checkpoint, memory_budget):
-        if checkpoint not in CHECKPOINT_SCHEMES:
-            raise ValueError("checkpoint must be one of %s" % (CHECKPOINT_SCHEMES,))
+        memory_budget = check_scheme(checkpoint, memory_budget)
         self.f = f
         self.argnums = argnums
         self.wrt = tuple(sorted(set(_argnums_tuple(argnums))))
@@ -80,7 +82,7 @@ class _Transformed:
         """(compiled VJP, argument types, wrt indices) for Numba types ``arg_types``."""
         wrt = tuple(i % len(arg_types) for i in self.wrt)
         _check_wrt(self.f, arg_types, wrt)
-        vjp = vjp_of(self.f, arg_types, wrt)
+        vjp = vjp_of(self.f, arg_types, wrt, (self.checkpoint, self.memory_budget))
         if not isinstance(vjp.return_type, types.Float):
             raise not_differentiable(
                 "a function returning %s with grad (grad needs a float scalar result; "
@@ -91,8 +93,8 @@ class _Transformed:
     def value_and_grad(self, *args):
         args = _private_copies(args)
         vjp, arg_types, wrt = self.compiled(args)
-        value, bars, tape_bytes = vjp.dispatcher(*args, 1.0)
-        self.stats = _stats(tape_bytes)
+        value, bars, recorded = vjp.dispatcher(*args, 1.0)
+        self.stats = _stats(recorded)
         by_index = dict(zip(wrt, bars))
         grads = tuple(_cast_like(by_index[i % len(args)], arg_types[i % len(args)])
                       for i in _argnums_tuple(self.argnums))
@@ -122,7 +124,12 @@ class ValueAndGrad(_Transformed):
 
 
 def grad(f, argnums=0, *, checkpoint="auto", memory_budget=None):
-    """Gradient of scalar-valued ``f`` w.r.t. ``args[argnums]`` (an int or a tuple of ints)."""
+    """Gradient of scalar-valued ``f`` w.r.t. ``args[argnums]`` (an int or a tuple of ints).
+
+    ``checkpoint``: how long loops are reversed ("auto": taped in full while the tape
+    fits ``memory_budget`` bytes, else snapshots and recomputation; "none": taped in
+    full; "binomial": Revolve snapshots). ``.stats`` after a call: ``tape_bytes`` (peak,
+    snapshots included), ``snapshots``, ``recomputed_iterations``."""
     return Grad(f, argnums, checkpoint, memory_budget)
 
 
@@ -131,15 +138,17 @@ def value_and_grad(f, argnums=0, *, checkpoint="auto", memory_budget=None):
     return ValueAndGrad(f, argnums, checkpoint, memory_budget)
 
 
-def vjp(f, *primals):
+def vjp(f, *primals, checkpoint="auto", memory_budget=None):
     """``(f(*primals), f_vjp)``; ``f_vjp(out_bar)`` gives one cotangent per primal.
 
-    Cotangents of non-float primals (ints, booleans) are None.
+    Cotangents of non-float primals (ints, booleans) are None. ``f_vjp.stats`` after a
+    call: what it recorded (see ``grad``).
     """
+    memory_budget = check_scheme(checkpoint, memory_budget)
     primals = _private_copies(primals)
     arg_types = _types_of(primals)
     wrt = tuple(i for i, t in enumerate(arg_types) if _differentiable(t))
-    compiled = vjp_of(f, arg_types, wrt)
+    compiled = vjp_of(f, arg_types, wrt, (checkpoint, memory_budget))
     out = _primal_dispatcher(f)(*primals)
 
     def f_vjp(out_bar):
@@ -148,8 +157,8 @@ def vjp(f, *primals):
             if out_bar.shape != out.shape:
                 raise ValueError("out_bar has shape %s; the output has shape %s"
                                  % (out_bar.shape, out.shape))
-        _, bars, tape_bytes = compiled.dispatcher(*_private_copies(primals), out_bar)
-        f_vjp.stats = _stats(tape_bytes)
+        _, bars, recorded = compiled.dispatcher(*_private_copies(primals), out_bar)
+        f_vjp.stats = _stats(recorded)
         by_index = dict(zip(wrt, bars))
         return tuple(_cast_like(by_index[i], t) if i in by_index else None
                      for i, t in enumerate(arg_types))

@@ -89,7 +89,7 @@ def rule_source(mode, custom, arg_types, wrt, name):
         lines = ["def %s(%s, _ret_bar):" % (name, ", ".join(params)),
                  "    _out, _res = _fwd(%s)" % ", ".join(params),
                  "    _bars = _bwd(_res, _ret_bar)",
-                 "    return _out, (%s), 0" % "".join("_bars[%d], " % i for i in wrt)]
+                 "    return _out, (%s), (0, 0, 0)" % "".join("_bars[%d], " % i for i in wrt)]
     elif mode == "jvp" and isinstance(custom, CustomJVP):
         _need(custom.jvp, custom, "defjvp")
         ns["_jvp"] = custom.jvp
@@ -125,7 +125,7 @@ def _vjp_by_jvps(name, params, arg_types, wrt):
         else:
             others[i] = "1.0"
             lines.append("    b%d = _sum_to(_ret_bar * %s, 0.0)" % (i, call % ", ".join(others)))
-    lines.append("    return _out, (%s), 0" % "".join("b%d, " % i for i in wrt))
+    lines.append("    return _out, (%s), (0, 0, 0)" % "".join("b%d, " % i for i in wrt))
     return lines
 
 

@@ -26,9 +26,10 @@ class CompiledVJP:
     return_type: object
 
 
-def vjp_of(f, arg_types, wrt):
-    """The compiled VJP of ``f`` for Numba types ``arg_types``, w.r.t. arg indices ``wrt``."""
-    return _cached("vjp", f, arg_types, wrt)
+def vjp_of(f, arg_types, wrt, checkpoint=("none", None)):
+    """The compiled VJP of ``f`` for Numba types ``arg_types``, w.r.t. arg indices ``wrt``;
+    ``checkpoint``: (scheme, memory budget in bytes or None) for its top-level loops."""
+    return _cached("vjp", f, arg_types, wrt, tuple(checkpoint))
 
 
 def jvp_of(f, arg_types, wrt, width=None):
@@ -39,27 +40,29 @@ def jvp_of(f, arg_types, wrt, width=None):
     return _cached("jvp", f, arg_types, wrt, width)
 
 
-def _cached(mode, f, arg_types, wrt, width=None):
+def _cached(mode, f, arg_types, wrt, variant):
+    """``variant``: the JVP's width, or the VJP's checkpointing options."""
     func = f if custom.is_custom(f) or nested_calls.is_derivative(f) else \
         frontend.python_function(f)
-    key = (mode, func, tuple(arg_types), tuple(wrt), width)
+    key = (mode, func, tuple(arg_types), tuple(wrt), variant)
     with _lock:
         hit = _cache.get(key)
         if hit is not None:
             return hit
-        if (mode, func, width) in _building:
+        if (mode, func, variant) in _building:
             raise not_differentiable("recursion (%s calls itself, directly or not)"
                                      % func.__name__, definition_loc(func))
-        _building.append((mode, func, width))
+        _building.append((mode, func, variant))
         try:
-            compiled = _build(mode, func, arg_types, wrt, width)
+            compiled = _build(mode, func, arg_types, wrt, variant)
         finally:
-            _building.remove((mode, func, width))
+            _building.remove((mode, func, variant))
         _cache[key] = compiled
         return compiled
 
 
-def _build(mode, func, arg_types, wrt, width):
+def _build(mode, func, arg_types, wrt, variant):
+    width = variant if mode == "jvp" else None
     name = mode + str(width or "") + "_" + re.sub(r"\W", "_", func.__name__)  # "<lambda>"
     if width is not None and (custom.is_custom(func) or nested_calls.is_derivative(func)):
         single = jvp_of(func, arg_types, wrt)
@@ -85,7 +88,7 @@ def _build(mode, func, arg_types, wrt, width):
     _check_outputs(tir, nested=(mode == "jvp"))
     if mode == "vjp":
         transform = ReverseTransform(tir, wrt, name,
-                                     lambda fn, at, w: vjp_of(fn, at, w).dispatcher)
+                                     lambda fn, at, w: vjp_of(fn, at, w).dispatcher, variant)
     else:
         transform = TangentTransform(tir, wrt, name,
                                      lambda fn, at, w, k: jvp_of(fn, at, w, k).dispatcher,

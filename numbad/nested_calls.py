@@ -86,6 +86,6 @@ def rule_source(mode, obj, arg_types, wrt, name, vjp_of, jvp_of):
         bars.append(part)
     lines.append("    _g = (_r[0][0], (%s,))" % ", ".join(      # what obj's gradient code gives
         "_r[0][1][%d]" % every.index(i) for i in gradient_wrt))
-    lines.append("    return %s, (%s), 0" % (result_source(obj, arg_types, gradient_wrt, "_g"),
+    lines.append("    return %s, (%s), (0, 0, 0)" % (result_source(obj, arg_types, gradient_wrt, "_g"),
                                             "".join(b + ", " for b in bars)))
     return "\n".join(lines) + "\n", {"_tangent": tangent}

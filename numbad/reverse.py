@@ -39,6 +39,7 @@ from .analysis import (
     operation,
 )
 from .array_runtime import HELPERS, elementwise_vjp
+from .checkpointing import CheckpointedLoops
 from .errors import NotDifferentiableError, not_differentiable
 from .ir_source import Names, PrimalRenderer, declare_early, parameters, return_sites
 from .runtime import (
@@ -51,6 +52,15 @@ from .runtime import (
     tape_new,
     tape_resize,
 )
+from .schedules import (
+    checkpoint_slots,
+    online_finish,
+    online_next,
+    online_start,
+    online_take,
+    revolve_next,
+    revolve_start,
+)
 from .structured import Scratch, StructuredLoops
 
 # Runtime helpers, by the names generated code calls them.
@@ -60,9 +70,13 @@ RUNTIME = {"_tape_new": tape_new, "_tape_resize": tape_resize, "_tape_free": tap
 TAPES = {"_ft": ("_fp", "_fcap", "_f"), "_it": ("_ip", "_icap", "_i")}
 
 RUNTIME.update(HELPERS)
-RUNTIME["_List"] = typed.List
+RUNTIME.update(_List=typed.List, _revolve_start=revolve_start, _revolve_next=revolve_next,
+               _checkpoint_slots=checkpoint_slots, _online_start=online_start,
+               _online_take=online_take, _online_finish=online_finish,
+               _online_next=online_next)
 INTERNAL = ("_blk", "_ft", "_fp", "_fcap", "_it", "_ip", "_icap", "_ret", "_ret_bar",
-            "_ret_blk", "_k", "_r", "_tape_bytes", "_ab") + tuple(RUNTIME)
+            "_ret_blk", "_k", "_r", "_tape_bytes", "_ab", "_act", "_cp_bytes", "_snapshots",
+            "_recomputed") + tuple(RUNTIME)
 _PLACEHOLDER = re.compile(r"\{(\d+|ans)\}")
 INPLACE_SYMBOL = {operator.add: "+", operator.sub: "-", operator.mul: "*",
                   operator.truediv: "/", operator.pow: "**"}
@@ -90,15 +104,18 @@ class Source:
         return "\n".join(self.lines) + "\n"
 
 
-class ReverseTransform(StructuredLoops):
-    """Builds the VJP source of one function for one signature and one ``wrt`` set."""
+class ReverseTransform(CheckpointedLoops, StructuredLoops):
+    """Builds the VJP source of one function for one signature and one ``wrt`` set;
+    ``checkpoint`` is (scheme, memory budget in bytes or None): see checkpointing.py."""
 
-    def __init__(self, tir, wrt, name, callee_vjp):
+    def __init__(self, tir, wrt, name, callee_vjp, checkpoint=("none", None)):
         self.tir = tir
         self.info = info = FunctionInfo(tir)
         self.wrt = tuple(wrt)
         self.fname = name
         self.callee_vjp = callee_vjp
+        self.scheme, self.budget = checkpoint
+        self.taping = True      # False while writing an iteration that records nothing
         self.names = Names(INTERNAL)
         self.ns = {}
         self.primal = PrimalRenderer(info, self.names, self.ns)
@@ -499,13 +516,15 @@ class ReverseTransform(StructuredLoops):
         params = self.params + ["_ret_bar"]
         src("def %s(%s):" % (self.fname, ", ".join(params)))
         src.indent()
-        src('"""VJP of %s: returns (value, cotangents of args %s, peak tape bytes)."""'
+        src('"""VJP of %s: returns (value, cotangents of args %s, (peak tape bytes, '
+            'snapshots taken, iterations recomputed))."""'
             % (info.func_ir.func_id.func_qualname, list(self.wrt)))
         uses_ft = any(p["floats"] or any(self.overwritten(r)[1] is None for r in p["restores"])
                       for p in self.plans.values())
         uses_it = any(p["ints"] or self.multi_pred_succ(b) for b, p in self.plans.items()) \
             or info.preds[info.entry]
-        tapes = [t for t, used in (("_ft", uses_ft), ("_it", uses_it)) if used]
+        tapes = self.tapes = [t for t, used in (("_ft", uses_ft), ("_it", uses_it)) if used]
+        src("_cp_bytes = _snapshots = _recomputed = 0")
         for tape in tapes:
             pos, cap, _ = TAPES[tape]
             src("%s = _tape_new(256)" % tape, "%s = _tape_capacity(%s)" % (cap, tape),
@@ -526,6 +545,7 @@ class ReverseTransform(StructuredLoops):
             src("%s = _List.empty_list(_T%s)" % (tape, tape))
         if self.array_tapes:
             src("_ab = 0")
+        self.checkpoint_loops()     # (trial emissions of loops need the tapes named)
         declarations = len(src.lines)
         self.ns.update(RUNTIME)
         for name in sorted(self.activity.active):
@@ -538,8 +558,7 @@ class ReverseTransform(StructuredLoops):
         src("_blk = %d" % info.entry)
         self.emit_dispatch(src, [b for b in info.labels if not self.inlined_forward(b)],
                            self.forward_block, reverse=False)
-        src("_tape_bytes = 8 * (%s)%s" % (" + ".join(TAPES[t][0] for t in tapes) or "0",
-                                           " + _ab" if self.array_tapes else ""))
+        src("_tape_bytes = %s + _cp_bytes" % self.tape_usage())
         src("# ---- reverse sweep")
         for (name, _), bar in sorted(self.bars_needed().items()):
             if self.role(name) == "value":
@@ -553,11 +572,16 @@ class ReverseTransform(StructuredLoops):
                            self.reverse_block, reverse=True)
         for tape in tapes:
             src("_tape_free(%s)" % tape)
-        src("return _ret, (%s), _tape_bytes"
+        src("return _ret, (%s), (_tape_bytes, _snapshots, _recomputed)"
             % "".join(self.arg_cotangent(i) + ", " for i in self.wrt))
         src.lines[declarations:declarations] = [
             "    %s = %s" % kv for kv in sorted(self.deads.items())]
         return declare_early(src.text(), self.names, self.info)
+
+    def tape_usage(self):
+        """Source of the bytes the tapes hold now."""
+        return "8 * (%s)%s" % (" + ".join(TAPES[t][0] for t in self.tapes) or "0",
+                               " + _ab" if self.array_tapes else "")
 
     def bars_needed(self):
         out = {}
@@ -661,6 +685,11 @@ class ReverseTransform(StructuredLoops):
         """The statements of block ``label`` and the pushes that record them."""
         info, plan = self.info, self.plans[label]
         block = info.blocks[label]
+        if not self.taping:
+            for stmt in block.body[:-1]:
+                self.emit_overlap_guard(src, stmt)
+                src(*self.primal.render(stmt))
+            return
         for stmt in block.body[:-1]:
             for s, name, snap in plan["local_snapshots"]:
                 if s is stmt:
@@ -683,8 +712,8 @@ class ReverseTransform(StructuredLoops):
         """Before ``a += b`` on arrays that may share memory: refuse at run time when they
         partly overlap (Numba then reads elements it already updated, unlike NumPy, and
         the adjoint would not match)."""
-        value = stmt.value
-        if not (kind(stmt) == "Assign" and self.role(stmt.target.name)
+        value = stmt.value if kind(stmt) == "Assign" else None     # print() has none
+        if not (value is not None and self.role(stmt.target.name)
                 and kind(value) == "Expr" and value.op == "inplace_binop"
                 and self.is_array(value.rhs.name) and value.rhs.name != value.lhs.name
                 and self.owner(value.rhs.name) in self.info.family_of(
@@ -713,10 +742,10 @@ class ReverseTransform(StructuredLoops):
         source, t = self.overwritten(stmt)
         if t is None:
             src("_fp -= 1", "%s = _load_f(_ft, _fp)" % source)
-        elif kind(stmt) == "Assign":
-            src("%s[...] = %s.pop()" % (source, self.restore_tape(t)))
-        else:
-            src("%s = %s.pop()" % (source, self.restore_tape(t)))
+        else:       # the tape's bytes count down too (checkpointing reads the peak)
+            src("_ab -= %s[-1].nbytes" % self.restore_tape(t))
+            src(("%s[...] = %s.pop()" if kind(stmt) == "Assign" else "%s = %s.pop()")
+                % (source, self.restore_tape(t)))
 
     def emit_push(self, src, tape, items, room=0):
         """Push ``items`` (sources) onto ``tape``, growing it first so that it also has
@@ -756,7 +785,7 @@ class ReverseTransform(StructuredLoops):
         """What taking edge ``src_label -> dest`` records and copies; then (``follow``)
         the destination, written here or dispatched."""
         info = self.info
-        how = self.edge_kind(src_label, dest)
+        how = self.edge_kind(src_label, dest) if self.taping else None
         if how == "push":
             src("_store_i(_it, _ip, %d)" % info.preds[dest].index(src_label), "_ip += 1")
         elif how == "enter":
@@ -771,7 +800,7 @@ class ReverseTransform(StructuredLoops):
                 if incoming is not None:
                     copies.append((self.names.var(stmt.target.name),
                                    self.primal.operand(incoming)))
-        moves, taped = self.ref_moves(src_label, dest)
+        moves, taped = self.ref_moves(src_label, dest) if self.taping else ([], [])
         for phi in taped:
             src("%s.append(%s)" % (self.tape_of(self.snapshot_type(phi)), self.bar(phi)))
         for phi, incoming in moves:     # an array phi's adjoint follows the array it names
@@ -884,8 +913,11 @@ class ReverseTransform(StructuredLoops):
     def emit_pops(self, src, plan):
         for n in reversed(plan["arrays"]):
             src("%s = %s.pop()" % (self.names.var(n), self.tape_of(self.info.type_of(n))))
+            if n in self.info.read_only:
+                src("_ab -= %s.nbytes" % self.names.var(n))
         for _, n, snap in reversed(plan["snapshots"]):
-            src("%s = %s.pop()" % (snap, self.tape_of(self.snapshot_type(n))))
+            src("%s = %s.pop()" % (snap, self.tape_of(self.snapshot_type(n))),
+                "_ab -= %s.nbytes" % snap)
         for tape, names in (("_ft", plan["floats"]), ("_it", plan["ints"])):
             pos, _, suffix = TAPES[tape]
             count = sum(len(self.elements(n)) for n in names)

@@ -25,7 +25,7 @@ class Unstructured(Exception):
     """The loop does not have the shape this module writes as a loop."""
 
 
-def _fixpoint(nodes, start, links, root):
+def fixpoint(nodes, start, links, root):
     """Dominator sets over ``nodes`` following ``links`` (preds for dominators, succs for
     post-dominators) from ``root``; ``start`` maps a node to its initial set."""
     sets = {n: ({n} if n == root else set(start(n))) for n in nodes}
@@ -151,8 +151,8 @@ class StructuredLoops:
 
             # post-dominators with the header as the exit (the back edge leaves); a block
             # that only raises never reaches it: post-dominated by anything
-            post = _fixpoint(body, lambda n: everything, lambda n: info.succs[n], header)
-            dom = _fixpoint(body, lambda n: everything, lambda n: info.preds[n], header)
+            post = fixpoint(body, lambda n: everything, lambda n: info.succs[n], header)
+            dom = fixpoint(body, lambda n: everything, lambda n: info.preds[n], header)
             memo[header] = post, dom
         return memo[header]
 
@@ -171,8 +171,9 @@ class StructuredLoops:
         return d
 
     # ---- forward sweep
-    def emit_forward_loop(self, src, header):
-        """The loop at ``header`` as ``while True:``; returns its exit block."""
+    def emit_forward_loop(self, src, header, then=()):
+        """The loop at ``header`` as ``while True:`` (``then``: lines ending each
+        iteration); returns its exit block."""
         first, exit_, stay = self.loop_exit(header)
         cond = self.primal.operand(self.info.blocks[header].terminator.cond)
         src("while True:  # loop at line %s" % self.info.blocks[header].loc.line)
@@ -182,6 +183,7 @@ class StructuredLoops:
         src.indent()
         self.emit_edge(src, header, first, follow=False)
         self.forward_region(src, first, header, header)
+        src(*then)
         src.dedent()
         src("else:")
         src.indent()

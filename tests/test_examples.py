@@ -23,3 +23,16 @@ def test_quickstart_runs_and_matches_finite_differences(capsys):
 def test_the_readme_example_runs():
     text = (EXAMPLES.parent / "README.md").read_text()
     exec(re.findall(r"```python\n(.*?)```", text, re.S)[0], {})
+
+
+def test_long_simulation_example_stays_within_its_budget():
+    module = runpy.run_path(str(EXAMPLES / "long_simulation.py"))
+    budget = 64 * 1024
+    grads, stats = module["main"](30_000, budget=budget)
+    recorded = module["numbad"].grad(module["lorenz_rk4"], argnums=module["PARAMS"],
+                                     checkpoint="none")
+    expected = recorded(1.0, 1.0, 1.05, 10.0, 28.0, 8.0 / 3.0, 1e-6, 30_000)
+    for got, want in zip(grads, expected):
+        assert abs(got - want) <= 1e-12 * abs(want)
+    assert stats["recomputed_iterations"] > 0
+    assert stats["tape_bytes"] <= budget < recorded.stats["tape_bytes"]

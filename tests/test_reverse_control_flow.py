@@ -254,3 +254,17 @@ def test_plain_function_and_dispatcher_give_the_same_gradient():
     plain = numbad.grad(f_swap.__wrapped__ if hasattr(f_swap, "__wrapped__") else f_swap)
     jitted = numbad.grad(numba.njit(f_swap))
     assert plain(0.3, 0.4, 5) == jitted(0.3, 0.4, 5)
+
+
+def f_prints(x):
+    s = 0.0
+    for i in range(3):
+        s += x * i
+    print("s =", s)
+    return s * x
+
+
+def test_print_in_differentiated_code_runs_once_in_each_mode(capsys):
+    assert numbad.grad(f_prints)(2.0) == pytest.approx(12.0, rel=1e-15)
+    assert numbad.jvp(f_prints, (2.0,), (1.0,))[1] == pytest.approx(12.0, rel=1e-15)
+    assert capsys.readouterr().out.count("s =") == 2

@@ -1,0 +1,211 @@
+"""Long loops in a memory budget: peak memory and time against the number of steps.
+
+Run:  python -m benchmarks.checkpointing [--quick]
+
+Lorenz-63 stepped with RK4 (a ``for`` loop; examples/long_simulation.py), the
+gradient w.r.t. the initial state and the three parameters, for 10^5, 10^6 and 10^7 steps (--quick: 10^4, 10^6):
+
+* numbad ``checkpoint="none"`` (everything taped),
+* numbad ``memory_budget=16 MiB`` (``"auto"``: taped while it fits, else Revolve),
+* JAX ``jit(grad)`` of the same step in ``lax.scan`` (up to 10^6 steps; it keeps
+  every step's residuals).
+
+Each measurement runs in a child process, compiled on a 10-step run first; the
+child then resets the kernel's peak-RSS mark (``/proc/self/clear_refs``) and runs
+the long gradient, and waits. This process reads the child's peak RSS (VmHWM in
+/proc/<pid>/status) from outside, minus the child's RSS at the reset, minus the
+same figure for a 10-step run: what the long run added. Times are the best of three gradient
+calls, as a ratio to the best of three runs of the Numba primal (for JAX too).
+Results: Markdown on stdout, JSON and a plot in benchmarks/results/.
+"""
+import argparse
+import json
+import os
+import runpy
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from . import harness
+
+BUDGET = 16 * 2 ** 20
+ARGS = (1.0, 1.0, 1.05, 10.0, 28.0, 8.0 / 3.0, 1e-6)
+PARAMS = (0, 3, 4, 5)
+
+
+def _example():
+    """examples/long_simulation.py, whose simulation this benchmark measures."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "examples", "long_simulation.py")
+    return runpy.run_path(path)
+
+
+lorenz_rk4 = _example()["lorenz_rk4"]
+
+
+def jax_gradient():
+    import jax
+    from jax import lax
+    jax.config.update("jax_enable_x64", True)
+
+    def loss(p, n):
+        x, y, z, sigma, rho, beta = p[0], p[1], p[2], p[3], p[4], p[5]
+        dt = ARGS[6]
+
+        def f(s):
+            x, y, z = s
+            return (sigma * (y - x), x * (rho - z) - y, x * y - beta * z)
+
+        def step(s, _):
+            k1 = f(s)
+            k2 = f(tuple(a + 0.5 * dt * b for a, b in zip(s, k1)))
+            k3 = f(tuple(a + 0.5 * dt * b for a, b in zip(s, k2)))
+            k4 = f(tuple(a + dt * b for a, b in zip(s, k3)))
+            return tuple(a + dt / 6.0 * (b + 2.0 * c + 2.0 * d + e)
+                         for a, b, c, d, e in zip(s, k1, k2, k3, k4)), None
+        (x, y, z), _ = lax.scan(step, (x, y, z), None, length=n)
+        return (x - 1.0) ** 2 + (y + 2.0) ** 2 + (z - 20.0) ** 2
+    grad = jax.jit(jax.grad(loss), static_argnums=1)
+    p = np.array(ARGS[:6])
+    return lambda n: grad(p, n).block_until_ready()
+
+
+def child(contender, steps):
+    """One measurement (in its own process): compiles on a short run, resets the
+    kernel's peak-RSS mark, runs the long gradient, times it; prints JSON with the
+    resident size at the reset, the times and numbad's stats."""
+    import numbad
+    if contender == "jax":
+        gradient = jax_gradient()
+    else:
+        options = {"none": dict(checkpoint="none"),
+                   "auto": dict(memory_budget=BUDGET)}[contender]
+        g = numbad.grad(lorenz_rk4, argnums=PARAMS, **options)
+        gradient = lambda n: g(*ARGS, n)            # noqa: E731
+    lorenz_rk4(*ARGS, 10)
+    gradient(10)
+    with open("/proc/self/clear_refs", "w") as fh:     # peak RSS := current RSS
+        fh.write("5")
+    rss = _current_rss()
+    best = {"gradient": float("inf"), "primal": float("inf")}
+    for _ in range(3 if steps > 10 else 1):
+        for name, fn in (("gradient", gradient), ("primal", lambda n: lorenz_rk4(*ARGS, n))):
+            t0 = time.perf_counter()
+            fn(steps)
+            best[name] = min(best[name], time.perf_counter() - t0)
+    stats = g.stats if contender != "jax" else None
+    print(json.dumps({"best_s": best, "stats": stats, "rss_at_start": rss}), flush=True)
+    sys.stdin.read()        # the parent reads our peak RSS, then lets us exit
+
+
+def _current_rss():
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+
+
+def measure(contender, steps):
+    """The child's JSON for one run, with ``peak_rss_growth``: the child's peak RSS
+    (VmHWM, read by this process from /proc before the child exits) over its RSS when
+    the long run started."""
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.checkpointing", "--child",
+                             contender, str(steps)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    line = proc.stdout.readline()
+    with open("/proc/%d/status" % proc.pid) as fh:
+        peak = next(int(x.split()[1]) * 1024 for x in fh if x.startswith("VmHWM:"))
+    proc.stdin.close()
+    if proc.wait() != 0 or not line:
+        raise RuntimeError("child %s %d failed" % (contender, steps))
+    result = json.loads(line)
+    result["peak_rss_growth"] = peak - result["rss_at_start"]
+    return result
+
+
+def run(quick):
+    lengths = [10_000, 1_000_000] if quick else [100_000, 1_000_000, 10_000_000]
+    contenders = ["none", "auto"]
+    try:
+        import jax  # noqa: F401
+        contenders.append("jax")
+    except ImportError:
+        pass
+    rows = []
+    for contender in contenders:
+        # what the same protocol shows with 10 steps (allocator and runtime noise)
+        base = measure(contender, 10)["peak_rss_growth"]
+        for steps in lengths:
+            if contender == "jax" and steps > 1_000_000:
+                rows.append({"contender": contender, "steps": steps, "skipped": "residuals "
+                             "of every step would take several GB"})
+                continue
+            print("  %s, %d steps ..." % (contender, steps), file=sys.stderr, flush=True)
+            result = measure(contender, steps)
+            rows.append({"contender": contender, "steps": steps,
+                         "peak_rss_growth": max(result["peak_rss_growth"] - base, 0),
+                         "gradient_s": result["best_s"]["gradient"],
+                         "primal_s": result["best_s"]["primal"], "stats": result["stats"]})
+    return {"budget_bytes": BUDGET, "rows": rows}
+
+
+def plot(results, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (mem, tim) = plt.subplots(1, 2, figsize=(10, 4))
+    for contender in ("none", "auto", "jax"):
+        rows = [r for r in results["rows"] if r["contender"] == contender and "skipped" not in r]
+        if not rows:
+            continue
+        steps = [r["steps"] for r in rows]
+        mem.loglog(steps, [max(r["peak_rss_growth"], 1) / 2 ** 20 for r in rows], "o-",
+                   label=contender)
+        tim.semilogx(steps, [r["gradient_s"] / r["primal_s"] for r in rows], "o-",
+                     label=contender)
+    mem.axhline(results["budget_bytes"] / 2 ** 20, color="grey", ls="--", label="budget")
+    mem.set(xlabel="steps", ylabel="peak RSS growth (MiB)", title="memory")
+    tim.set(xlabel="steps", ylabel="gradient time / primal time", title="time")
+    mem.legend()
+    tim.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--child", nargs=2)
+    opts = parser.parse_args(argv)
+    if opts.child:
+        return child(opts.child[0], int(opts.child[1]))
+    results = run(opts.quick)
+    table = []
+    for r in results["rows"]:
+        if "skipped" in r:
+            table.append([r["contender"], str(r["steps"]), "-", "-", r["skipped"]])
+            continue
+        stats = r["stats"] or {}
+        table.append([r["contender"], str(r["steps"]), "%.1f" % (r["peak_rss_growth"] / 2 ** 20),
+                      harness.fmt_ratio(r["gradient_s"] / r["primal_s"]),
+                      "tape+snapshots %.1f MiB, %.2f recomputed/step" % (
+                          stats.get("tape_bytes", 0) / 2 ** 20,
+                          stats.get("recomputed_iterations", 0) / r["steps"])
+                      if stats else ""])
+    harness.print_table("Lorenz-63 RK4 gradient, memory budget %d MiB (auto)" % (BUDGET // 2 ** 20),
+                        ["contender", "steps", "peak RSS growth (MiB)", "gradient / primal",
+                         "numbad stats"], table)
+    name = "checkpointing_quick" if opts.quick else "checkpointing"
+    path = harness.write_json(name, results)
+    try:
+        plot(results, path[:-5] + ".png")
+    except ImportError:
+        pass
+    print("results written to %s" % path)
+
+
+if __name__ == "__main__":
+    main()

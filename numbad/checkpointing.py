@@ -1,0 +1,453 @@
+"""Checkpointed loops: the reverse sweep of a long loop within a memory budget.
+
+For a top-level ``for i in range(...)`` loop written as a loop (structured.py),
+the reverse transform can emit, instead of "tape every iteration":
+
+* forward sweep: iteration 0 runs taped, which measures what one iteration
+  tapes; if the rest would not fit the budget (or ``checkpoint="binomial"``),
+  the remaining iterations run under a Revolve schedule (schedules.py):
+  untaped, with snapshots of the loop-carried state in slots, the last
+  iteration taped; otherwise the loop goes on taping as usual;
+* reverse sweep: the last iteration is reversed from the tape, then the
+  schedule restores snapshots, re-runs iterations untaped and, one at a time,
+  runs an iteration taped and reverses it at once; iteration 0 last, from the
+  tape.
+
+The loop-carried state is what a header phi holds (Numba's SSA puts every value
+carried from one iteration to the next there), the range counter, and the
+contents of arrays written in the loop that live outside it (snapshotted and
+put back in place, so their identity and every alias stay as they were).
+"""
+import numbers
+
+from numba.core import types
+
+from .analysis import is_view, kind
+from .schedules import (
+    ADVANCE,
+    ADVANCES,
+    CAPO,
+    CHECK,
+    FIRSTURN,
+    OLD,
+    RESTORE,
+    TAKESHOT,
+    YOUTURN,
+)
+from .structured import fixpoint
+
+SCHEMES = ("auto", "none", "binomial", "online")
+
+
+class Unsuitable(Exception):
+    """A loop whose state numbad cannot snapshot yet (it is taped in full)."""
+
+
+class LoopState:
+    """What restarting an iteration of one loop needs: float and int/bool scalars
+    (generated-code names) and arrays whose contents the loop changes."""
+
+    def __init__(self, floats, ints, bools, arrays, counter):
+        self.floats, self.ints, self.bools, self.arrays = floats, ints, bools, arrays
+        self.counter = counter      # base name of a range loop's counter, else None
+
+
+class CheckpointedLoops:
+    """Mixin for the reverse transform (after StructuredLoops in its bases' order):
+    emits checkpointed top-level counted loops. Needs ``self.scheme`` and
+    ``self.budget`` (bytes, or None) and ``self.taping`` (False while writing an
+    untaped iteration)."""
+
+    def checkpointed(self, header):
+        """The LoopState of loop ``header`` when it is checkpointed, else None."""
+        memo = self.__dict__.setdefault("_checkpointed", {})
+        if header not in memo:
+            memo[header] = None
+            if self.scheme != "none" and self.budget_applies() and self.top_level(header) \
+                    and self.structured(header):
+                try:
+                    memo[header] = self.loop_state(header)
+                except Unsuitable:
+                    pass
+        return memo[header]
+
+    def budget_applies(self):
+        return self.scheme in ("binomial", "online") or self.budget is not None
+
+    def top_level(self, header):
+        return not any(header in body and h != header
+                       for h, body in self.info.loop_body.items())
+
+    def loop_state(self, header):
+        info = self.info
+        body = info.loop_body[header]
+        plan = self.plans[header]
+        if plan["floats"] or plan["ints"] or plan["arrays"] or plan["snapshots"] \
+                or plan["restores"]:
+            raise Unsuitable("the loop test tapes values")
+        counter = None
+        for stmt in self.assigns(header):
+            if kind(stmt.value) == "Expr" and stmt.value.op == "iternext":
+                counter = self.primal.counter(stmt.value.value.name)[0]
+        floats, ints, bools = [], [], []
+        if counter is not None:
+            ints.append(counter + "_i")
+        for stmt in self.assigns(header):
+            if not self.is_phi(stmt):
+                continue
+            name, t = stmt.target.name, info.type_of(stmt.target.name)
+            if isinstance(t, types.Float):
+                floats.append(self.names.var(name))
+            elif isinstance(t, types.Boolean):
+                bools.append(self.names.var(name))
+            elif isinstance(t, types.Integer):
+                ints.append(self.names.var(name))
+            elif not (isinstance(t, types.Array) and self.outside(info.alias_root(name), header)):
+                raise Unsuitable("a loop-carried %s" % t)
+        arrays = set()
+        for label in body:
+            for stmt in info.blocks[label].body:
+                family = self.written_family(stmt)
+                if family is None:
+                    continue
+                if family in info.opaquely_written:
+                    raise Unsuitable("an array written by a call")
+                members = info.members.get(family, {family})
+                owners = [m for m in members if self.outside(m, header)
+                          and not is_view(info, info.defs[m][1])]
+                arrays |= {self.names.var(m) for m in owners}
+                if not owners and any(info.defs[m][0] not in body for m in members
+                                      if m in info.defs):
+                    raise Unsuitable("an array written in the loop whose memory is not "
+                                     "made before it")
+                # else memory made in this iteration: not carried (no array phi but aliases)
+        return LoopState(floats, ints, bools, sorted(arrays), counter)
+
+    def outside(self, name, header):
+        """Whether array ``name`` is made before loop ``header`` (its block dominates the
+        header), so it holds its array all through the loop."""
+        d = self.info.defs.get(name)
+        return d is not None and d[0] not in self.info.loop_body[header] and \
+            isinstance(self.info.type_of(name), types.Array) and d[0] in self.dominators()[header]
+
+    def dominators(self):
+        memo = self.__dict__.get("_dominators")
+        if memo is None:
+            labels = self.info.labels
+            memo = self._dominators = fixpoint(labels, lambda n: labels,
+                                                lambda n: self.info.preds[n], self.info.entry)
+        return memo
+
+    def checkpoint_loops(self):
+        """Decide which loops are checkpointed (before any emission: deciding needs to
+        know which loops are written as loops, which tries emitting them)."""
+        for header in self.info.counted_headers:
+            self.checkpointed(header)
+
+    # ---- names
+    def cp(self, header, what):
+        return "_cp%s%d" % (what, header)
+
+    # ---- forward sweep
+    def online(self, state):
+        """Whether the loop's trip count is unknown when it starts (or the online
+        schedule is asked for)."""
+        return state.counter is None or self.scheme == "online"
+
+    def emit_forward_loop(self, src, header):
+        state = self.checkpointed(header)
+        if state is None:
+            return super().emit_forward_loop(src, header)
+        if self.online(state):
+            return self.emit_online_forward(src, header, state)
+        first, exit_, _ = self.loop_exit(header)
+        n, on = self.cp(header, "n"), self.cp(header, "on")
+        c = state.counter
+        src("# loop at line %d: iteration 0 taped, then taped on or checkpointed"
+            % self.info.blocks[header].loc.line)
+        src("%s = len(range(%s_i, %s_stop, %s_step))" % (n, c, c, c))
+        src("%s = False" % on)
+        src("if %s > 0:" % n)
+        src.indent()
+        src("%s = %s" % (self.cp(header, "b0"), self.tape_usage()))
+        self.emit_iteration(src, header, first)
+        src("%s = %s - %s" % (self.cp(header, "b1"), self.tape_usage(),
+                              self.cp(header, "b0")))
+        self.emit_decision(src, header, state)
+        src.dedent()
+        src("if %s:" % on)
+        src.indent()
+        self.emit_checkpointed_forward(src, header, state, first, exit_)
+        src.dedent()
+        src("else:")
+        src.indent()
+        super().emit_forward_loop(src, header)
+        src.dedent()
+        return exit_
+
+    def emit_decision(self, src, header, state):
+        """After the taped iteration 0: whether to checkpoint the rest, and its slots."""
+        n, on, b1 = self.cp(header, "n"), self.cp(header, "on"), self.cp(header, "b1")
+        budget = self.budget_source()
+        self.emit_state_bytes(src, header, state, schedule_bytes=8)
+        if self.scheme == "binomial" or self.scheme == "online":
+            src("%s = %s > 1" % (on, n))
+        else:   # auto: tape on while the whole loop fits
+            src("%s = %s > 1 and %s + (%s - 1) * %s > %s" % (
+                on, n, self.tape_usage(), n, b1, budget))
+        src("if %s:" % on)
+        src.indent()
+        src("%s = _checkpoint_slots(%s - 1, %s, %s, %s + 2 * %s)" % (
+            self.cp(header, "k"), n, self.cp(header, "sb"), budget, self.tape_usage(), b1))
+        src("%s = _revolve_start(%s - 1, %s)" % (self.cp(header, "s"), n,
+                                                self.cp(header, "k")))
+        self.emit_slots(src, header, state)
+        src.dedent()
+
+    def budget_source(self):
+        return "-1" if self.budget is None else str(int(self.budget))
+
+    def emit_state_bytes(self, src, header, state, schedule_bytes):
+        """Bytes one slot takes: the state's numbers and arrays, and the schedule's own
+        bookkeeping per slot."""
+        src("%s = %s" % (self.cp(header, "sb"), " + ".join(
+            ["8 * %d" % (len(state.floats) + len(state.ints) + len(state.bools) + 1)] +
+            ["%s.nbytes" % a for a in state.arrays] + [str(schedule_bytes)])))
+
+    def emit_slots(self, src, header, state):
+        k = self.cp(header, "k")
+        src("%s = np.empty((%s, %d))" % (self.cp(header, "f"), k, max(len(state.floats), 1)),
+            "%s = np.empty((%s, %d), np.int64)" % (self.cp(header, "i"), k, max(
+                len(state.ints) + len(state.bools), 1)))
+        for j, a in enumerate(state.arrays):
+            src("%s = np.empty((%s,) + %s.shape, %s.dtype)" % (self.cp(header, "a%d_" % j),
+                                                             k, a, a))
+        src("_cp_bytes += %s * %s" % (k, self.cp(header, "sb")))
+
+    def emit_checkpointed_forward(self, src, header, state, first, exit_):
+        s = self.cp(header, "s")
+        src("while True:")
+        src.indent()
+        src("_act = _revolve_next(%s)" % s)
+        self.emit_schedule_cases(src, header, state, first, turns=False)
+        src("else:")
+        src("    break")
+        src.dedent()
+        src("# the last iteration, taped")
+        self.emit_iteration(src, header, first)
+        src("# the loop test that ends it")
+        self.forward_stmts(src, header)
+        self.emit_edge(src, header, exit_, follow=False)
+
+    def emit_iteration(self, src, header, first):
+        """One iteration (its loop test, which passes, and its body) as the forward
+        sweep writes it: taped, unless ``self.taping`` is off."""
+        self.forward_stmts(src, header)
+        self.emit_edge(src, header, first, follow=False)
+        self.forward_region(src, first, header, header)
+
+    def emit_advance(self, src, header, first):
+        s = self.cp(header, "s")
+        src("for _ in range(%s[%d] - %s[%d]):" % (s, CAPO, s, OLD))
+        src.indent()
+        taping, self.taping = self.taping, False
+        try:
+            self.emit_iteration(src, header, first)
+        finally:
+            self.taping = taping
+        src("pass")
+        src.dedent()
+
+    def state_places(self, header, state):
+        """(place in the current slot, variable, kind) of each part of the loop state."""
+        slot = "%s[%d]" % (self.cp(header, "s"), CHECK)
+        f, i = self.cp(header, "f"), self.cp(header, "i")
+        places = [("%s[%s, %d]" % (f, slot, j), v, "number") for j, v in enumerate(state.floats)]
+        places += [("%s[%s, %d]" % (i, slot, j), v, "number") for j, v in enumerate(state.ints)]
+        places += [("%s[%s, %d]" % (i, slot, len(state.ints) + j), v, "bool")
+                   for j, v in enumerate(state.bools)]
+        places += [("%s[%s]" % (self.cp(header, "a%d_" % j), slot), a, "array")
+                   for j, a in enumerate(state.arrays)]
+        return places
+
+    def emit_save(self, src, header, state):
+        for place, v, how in self.state_places(header, state):
+            src("%s = %s" % (place, "1 if %s else 0" % v if how == "bool" else v))
+        src("_snapshots += 1")
+
+    def emit_restore_state(self, src, header, state):
+        for place, v, how in self.state_places(header, state):
+            src("%s[...] = %s" % (v, place) if how == "array" else
+                "%s = %s%s" % (v, place, " != 0" if how == "bool" else ""))
+
+    def emit_online_forward(self, src, header, state):
+        """The loop taped while it fits (``checkpoint="online"``: one iteration), then
+        untaped under the online schedule until its test fails."""
+        first, exit_, stay = self.loop_exit(header)
+        test = "if %s%s:" % ("" if stay else "not ",
+                             self.primal.operand(self.info.blocks[header].terminator.cond))
+        m, j, on, s = (self.cp(header, w) for w in ("m", "j", "on", "s"))
+        switch = "True" if self.scheme == "online" else "%s > %s // 2" % (
+            self.tape_usage(), self.budget_source())
+        src("# loop at line %d: taped while it fits, then checkpointed online"
+            % self.info.blocks[header].loc.line)
+        src("%s = %s = 0" % (m, j), "%s = False" % on,
+            "%s = %s" % (self.cp(header, "b0"), self.tape_usage()))
+        super().emit_forward_loop(src, header, then=[
+            "%s += 1" % m, "if %s:" % switch, "    %s = True" % on, "    break"])
+        src("if %s:" % on)
+        src.indent()
+        self.emit_state_bytes(src, header, state, schedule_bytes=24)
+        src("%s = _checkpoint_slots(-1, %s, %s, %s + 2 * ((%s - %s) // %s))" % (
+            self.cp(header, "k"), self.cp(header, "sb"), self.budget_source(),
+            self.tape_usage(), self.tape_usage(), self.cp(header, "b0"), m))
+        src("%s = _online_start(%s)" % (s, self.cp(header, "k")))
+        self.emit_slots(src, header, state)
+        src("while True:")
+        src.indent()
+        src("if _online_take(%s, %s):" % (s, j))
+        src.indent()
+        self.emit_save(src, header, state)
+        src.dedent()
+        taping, self.taping = self.taping, False
+        try:
+            self.forward_stmts(src, header)
+            src(test)
+            src.indent()
+            self.emit_edge(src, header, first, follow=False)
+            self.forward_region(src, first, header, header)
+            src("%s += 1" % j)
+            src.dedent()
+        finally:
+            self.taping = taping
+        src("else:")
+        src.indent()
+        self.emit_edge(src, header, exit_, follow=False)
+        src("break")
+        src.dedent()
+        src.dedent()
+        src.dedent()
+        return exit_
+
+    def emit_online_reverse(self, src, header):
+        """The reverse of the untaped iterations (the online schedule's gaps, last to
+        first); the taped ones are then reversed as usual."""
+        first, _, _ = self.loop_exit(header)
+        _, back = self.info.counted_headers[header]
+        m, j, s = (self.cp(header, w) for w in ("m", "j", "s"))
+        c = self.counter(header)
+        src("if %s:" % self.cp(header, "on"))
+        src.indent()
+        src("# reverse of the loop's untaped iterations (online checkpointing)")
+        src("%s = %s + %s" % (c, m, j))
+        self.reverse_core(src, header)          # the loop test that ended it
+        src("_online_finish(%s, %s)" % (s, j))
+        src("while True:")
+        src.indent()
+        src("_act = _online_next(%s)" % s)
+        self.emit_schedule_cases(src, header, self.checkpointed(header), first)
+        src.indent()
+        src("%s = %s + %s[%d]" % (c, m, s, CAPO))
+        self.emit_back_edge(src, back, header, follow=False)
+        self.reverse_region(src, back, header, header)
+        src("if %s[%d] > 0:  # (the first's loop test is reversed with the taped ones)"
+            % (s, CAPO))
+        src.indent()
+        self.reverse_core(src, header)
+        src("pass")
+        src.dedent()
+        src.dedent()
+        src("else:")
+        src("    break")
+        src.dedent()
+        src("_recomputed += %s + %s[%d]" % (j, s, ADVANCES))
+        src("%s = %s" % (c, m))
+        src.dedent()
+        return super().emit_reverse_loop(src, header)
+
+    def emit_schedule_cases(self, src, header, state, first, turns=True):
+        """The cases of a schedule's loop on ``_act``: advance, take a snapshot, and
+        (``turns``: in the reverse sweep) restore one and the start of the turn case
+        (its taped iteration; the caller writes its reverse, indented)."""
+        src("if _act == %d:  # advance, untaped" % ADVANCE)
+        src.indent()
+        self.emit_advance(src, header, first)
+        src.dedent()
+        src("elif _act == %d:" % TAKESHOT)
+        src.indent()
+        self.emit_save(src, header, state)
+        src.dedent()
+        if not turns:
+            return
+        src("elif _act == %d:" % RESTORE)
+        src.indent()
+        self.emit_restore_state(src, header, state)
+        src.dedent()
+        src("elif _act == %d or _act == %d:" % (YOUTURN, FIRSTURN))
+        src.indent()
+        self.emit_iteration(src, header, first)
+        src("_tape_bytes = max(_tape_bytes, %s + _cp_bytes)" % self.tape_usage())
+        src.dedent()
+
+    # ---- reverse sweep
+    def emit_reverse_loop(self, src, header):
+        state = self.checkpointed(header)
+        if state is None:
+            return super().emit_reverse_loop(src, header)
+        if self.online(state):
+            return self.emit_online_reverse(src, header)
+        first, _, _ = self.loop_exit(header)
+        entry, _ = self.info.counted_headers[header]
+        s, n = self.cp(header, "s"), self.cp(header, "n")
+        src("if %s:" % self.cp(header, "on"))
+        src.indent()
+        src("# reverse of the checkpointed loop at line %d" % self.info.blocks[header].loc.line)
+        src("%s = %s" % (self.counter(header), n))
+        self.reverse_core(src, header)          # the loop test that ended it
+        src("%s = %s[%d] + 1" % (self.counter(header), s, CAPO))
+        self.emit_iteration_reverse(src, header)
+        src("while True:")
+        src.indent()
+        src("_act = _revolve_next(%s)" % s)
+        self.emit_schedule_cases(src, header, state, first)
+        src.indent()
+        src("%s = %s[%d] + 1" % (self.counter(header), s, CAPO))
+        self.emit_iteration_reverse(src, header)
+        src.dedent()
+        src("else:")
+        src("    break")
+        src.dedent()
+        src("_recomputed += %s[%d]" % (s, ADVANCES))
+        src("# iteration 0, from the tape")
+        src("%s = 0" % self.counter(header))
+        self.emit_iteration_reverse(src, header)
+        src("_ip -= 1", "%s = _load_i(_it, _ip)" % self.counter(header))
+        self.emit_back_edge(src, entry, header, follow=False)
+        src.dedent()
+        src("else:")
+        src.indent()
+        super().emit_reverse_loop(src, header)
+        src.dedent()
+        return entry
+
+    def emit_iteration_reverse(self, src, header):
+        """The reverse of one iteration (body, then its loop test) whose tape is on top."""
+        _, back = self.info.counted_headers[header]
+        self.emit_back_edge(src, back, header, follow=False)
+        self.reverse_region(src, back, header, header)
+        self.reverse_core(src, header)
+
+
+def check_scheme(checkpoint, memory_budget):
+    """Validate the ``checkpoint=`` and ``memory_budget=`` options; returns the budget
+    as an int (or None)."""
+    if checkpoint not in SCHEMES:
+        raise ValueError("checkpoint must be one of %s" % (SCHEMES,))
+    if memory_budget is None:
+        return None
+    if isinstance(memory_budget, bool) or not isinstance(memory_budget, numbers.Real) \
+            or not memory_budget >= 1:
+        raise ValueError("memory_budget must be a positive number of bytes, not %r"
+                         % (memory_budget,))
+    return int(memory_budget)
+

@@ -1,0 +1,236 @@
+"""Checkpointing: the Revolve schedule against the optimal counts of binomial
+checkpointing and against an existing implementation (the checkpoint_schedules
+package), and checkpointed gradients against recorded ones (they must agree to
+rounding) within the memory budget."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_reverse_control_flow import (
+    f_break_continue,
+    f_early_return,
+    f_int_mixing,
+    f_nested_while,
+    f_range_bounds,
+    f_swap,
+    lorenz,
+    oscillator,
+)
+from test_reverse_double_buffering import (
+    allocate_each_step,
+    scratch_per_step,
+    swap_elements,
+    swap_rows_of_one_array,
+    swaps_inside_an_outer_loop,
+)
+
+import numbad
+from benchmarks.heat1d import heat, heat_slices
+from numbad import schedules as S
+
+
+def replay(state, next_action, current, steps, slots=None):
+    """Drive a schedule like generated code does, on a model of the loop (``current``:
+    the step whose state the loop holds): check every action against the state it
+    claims (``slots``: what the slots hold at the start); returns (untaped
+    iterations, slots used)."""
+    slots, reversed_, advances, used = dict(slots or {}), [], 0, set()
+    while True:
+        action = next_action(state)
+        if action == S.ADVANCE:
+            assert current == state[S.OLD] < state[S.CAPO]
+            advances += state[S.CAPO] - current
+            current = state[S.CAPO]
+        elif action == S.TAKESHOT:
+            assert current == state[S.CAPO]
+            slots[state[S.CHECK]] = current
+            used.add(state[S.CHECK])
+        elif action == S.RESTORE:
+            current = slots[state[S.CHECK]]
+            assert current == state[S.CAPO]
+        elif action in (S.FIRSTURN, S.YOUTURN):
+            assert current == state[S.CAPO]
+            reversed_.append(current)
+            current = None          # reversing the iteration leaves no known state
+        else:
+            assert action == S.TERMINATE
+            break
+    assert reversed_ == list(range(steps - 1, -1, -1))
+    return advances, used
+
+
+def run_revolve(steps, snaps):
+    advances, used = replay(S.revolve_start(steps, snaps), S.revolve_next, 0, steps)
+    assert all(slot < snaps for slot in used)
+    return advances, len(used)
+
+
+@pytest.mark.parametrize("steps, snaps", [(1, 1), (2, 1), (2, 3), (10, 1), (10, 3),
+                                          (100, 4), (1000, 7), (5000, 12)])
+def test_revolve_recomputes_what_the_checkpoint_schedules_package_does(steps, snaps):
+    cs = pytest.importorskip("checkpoint_schedules")
+    advances, used = run_revolve(steps, snaps)
+    assert used <= snaps
+    assert advances == S.optimal_recomputations(steps, snaps)
+    if snaps < steps:
+        forward = sum(a.n1 - a.n0 for a in cs.MultistageCheckpointSchedule(steps, snaps, 0)
+                      if isinstance(a, cs.Forward))
+        assert advances == forward - steps
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 3000), st.integers(1, 25))
+def test_revolve_is_valid_and_optimal_for_any_length(steps, snaps):
+    advances, used = run_revolve(steps, snaps)
+    assert used <= snaps
+    assert advances == S.optimal_recomputations(steps, snaps)
+
+
+def test_optimal_counts_match_griewank_and_walther_closed_forms():
+    from checkpoint_schedules.multistage import optimal_extra_steps
+    for steps in range(2, 120):
+        assert S.optimal_recomputations(steps, 1) == steps * (steps - 1) // 2
+        for snaps in range(1, min(steps, 8)):
+            assert S.optimal_recomputations(steps, snaps) == optimal_extra_steps(steps, snaps)
+
+
+def test_slots_without_a_budget_recompute_each_iteration_at_most_twice():
+    for steps in (1, 2, 10, 1000, 123456):
+        slots = S.checkpoint_slots(steps, 8, -1, 0)
+        assert S.optimal_recomputations(steps, slots) <= 2 * steps
+
+
+def test_a_budget_that_holds_no_snapshot_is_refused():
+    with pytest.raises(MemoryError, match="memory budget"):
+        S.checkpoint_slots(100, 1000, 1500, 600)
+
+
+def run_online(steps, snaps):
+    """The online schedule on a model loop of ``steps`` iterations (not told to the
+    schedule until the loop has ended); returns (untaped iterations, slots used)."""
+    state = S.online_start(snaps)
+    taken = {}
+    for k in range(steps + 1):      # asked before each loop test, the failing one too
+        if S.online_take(state, k):
+            taken[state[S.CHECK]] = k
+    S.online_finish(state, steps)
+    advances, used = replay(state, S.online_next, steps, steps, taken)
+    assert advances == state[S.ADVANCES]
+    return advances, len(used | set(taken))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 5000), st.integers(1, 40))
+def test_online_schedule_reverses_any_length_within_its_slots(steps, snaps):
+    advances, used = run_online(steps, snaps)
+    assert used <= snaps
+    if snaps >= 3 and steps > 1:
+        # gaps are at most 4 steps / snaps long (spacing doubles at most past steps /
+        # (snaps / 2)); each is reversed by Revolve with its snapshot alone at worst
+        gap = 4 * steps // snaps + 1
+        assert advances <= steps * gap
+
+
+def test_online_schedule_costs_little_more_than_binomial_with_ample_slots():
+    steps, snaps = 10_000, 64
+    online, _ = run_online(steps, snaps)
+    # the forward run (steps) is untaped too; binomial knows the length in advance
+    assert online + steps <= 3 * (S.optimal_recomputations(steps, snaps) + steps)
+
+
+LORENZ = (1.0, 1.0, 1.05, 10.0, 28.0, 8 / 3, 1e-3)
+rng = np.random.default_rng(7)
+PROGRAMS = [
+    (lorenz, LORENZ + (0,)), (lorenz, LORENZ + (1,)), (lorenz, LORENZ + (2,)),
+    (lorenz, LORENZ + (300,)),
+    (f_range_bounds, (0.7, 1, 10, 3)), (f_range_bounds, (0.7, 9, 0, -2)),
+    (f_swap, (0.3, 0.4, 7)), (f_int_mixing, (1.3, 7)),
+    (heat, (rng.normal(size=8), 0.2, 30)), (heat_slices, (rng.normal(size=8), 0.2, 30)),
+    (swap_elements, (rng.normal(size=7), 0.2, 6)),
+    (scratch_per_step, (rng.normal(size=5), 0.3, 4)),
+    # shapes that are recorded in full whatever the scheme (for now): they must still agree
+    (oscillator, (1.0, 0.3, 1.0, 1e-2, 1e-3)), (f_break_continue, (0.7, 10)),
+    (f_early_return, (1.3, 20)), (f_nested_while, (0.7, 6)),
+    (allocate_each_step, (rng.normal(size=7), 0.2, 6)),
+    (swap_rows_of_one_array, (rng.normal(size=(2, 6)), 0.3, 5)),
+    (swaps_inside_an_outer_loop, (rng.normal(size=5), 0.3, 3, 4)),
+]
+
+
+def float_args(args):
+    return tuple(i for i, a in enumerate(args) if isinstance(a, (float, np.ndarray)))
+
+
+SCHEMES = {"binomial": dict(checkpoint="binomial"), "online": dict(checkpoint="online"),
+           "budget": dict(memory_budget="half")}
+CASES = [pytest.param(f, args, scheme, id="%s-%d-%s" % (f.__name__, i, scheme), marks=(
+    # compiling array code takes seconds: its online variant runs in the slow set
+    [pytest.mark.slow] if scheme == "online" and any(isinstance(a, np.ndarray) for a in args)
+    else [])) for i, (f, args) in enumerate(PROGRAMS) for scheme in SCHEMES]
+
+
+@pytest.mark.parametrize("f, args, scheme", CASES)
+def test_every_scheme_gives_the_recorded_gradient(f, args, scheme):
+    nums = float_args(args)
+    recorded = numbad.grad(f, argnums=nums, checkpoint="none")
+    expected = recorded(*args)
+    options = dict(SCHEMES[scheme])
+    if options.get("memory_budget") == "half":
+        options["memory_budget"] = max(recorded.stats["tape_bytes"] // 2, 4096)
+    g = numbad.grad(f, argnums=nums, **options)
+    for got, want in zip(g(*args), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_stats_of_a_checkpointed_run():
+    n = 3000
+    args = LORENZ + (n,)
+    recorded = numbad.grad(lorenz, argnums=(0, 3, 4), checkpoint="none")
+    recorded(*args)
+    g = numbad.grad(lorenz, argnums=(0, 3, 4), checkpoint="binomial")
+    g(*args)
+    assert recorded.stats["snapshots"] == recorded.stats["recomputed_iterations"] == 0
+    assert g.stats["snapshots"] > 0
+    assert n - 2 <= g.stats["recomputed_iterations"] <= 2 * n   # the default: <= 2 per step
+    assert g.stats["tape_bytes"] < recorded.stats["tape_bytes"] / 10
+
+
+def test_auto_records_everything_when_it_fits_and_checkpoints_within_the_budget():
+    args = LORENZ + (20_000,)
+    recorded = numbad.grad(lorenz, argnums=(0, 3, 4), checkpoint="none")
+    expected = recorded(*args)
+    full = recorded.stats["tape_bytes"]
+    roomy = numbad.grad(lorenz, argnums=(0, 3, 4), memory_budget=2 * full)
+    np.testing.assert_allclose(roomy(*args), expected, rtol=1e-12)
+    assert roomy.stats["recomputed_iterations"] == 0 and roomy.stats["tape_bytes"] == full
+    for budget in (full // 4, full // 50, 4096):
+        tight = numbad.grad(lorenz, argnums=(0, 3, 4), memory_budget=budget)
+        np.testing.assert_allclose(tight(*args), expected, rtol=1e-12)
+        assert tight.stats["recomputed_iterations"] > 0
+        assert tight.stats["tape_bytes"] <= budget
+
+
+def test_a_budget_too_small_for_one_snapshot_is_an_error():
+    g = numbad.grad(heat_slices, memory_budget=64)
+    with pytest.raises(MemoryError, match="memory budget"):
+        g(np.ones(50), 0.1, 100)
+
+
+def test_options_are_checked():
+    with pytest.raises(ValueError, match="checkpoint"):
+        numbad.grad(lorenz, checkpoint="sometimes")
+    with pytest.raises(ValueError, match="memory_budget"):
+        numbad.grad(lorenz, memory_budget=-5)
+    with pytest.raises(ValueError, match="memory_budget"):
+        numbad.vjp(lorenz, *(LORENZ + (3,)), memory_budget="lots")
+
+
+def test_vjp_and_grad_jit_take_the_options():
+    args = LORENZ + (500,)
+    _, f_vjp = numbad.vjp(lorenz, *args, checkpoint="binomial")
+    bars = f_vjp(1.0)
+    assert f_vjp.stats["snapshots"] > 0
+    np.testing.assert_allclose(bars[0], numbad.grad(lorenz)(*args), rtol=1e-12)
+    jitted = numbad.grad_jit(lorenz, argnums=0, checkpoint="binomial")
+    np.testing.assert_allclose(jitted(*args), bars[0], rtol=1e-12)
+    assert jitted.stats["snapshots"] > 0
