@@ -8,7 +8,11 @@ gradient w.r.t. the initial state and the three parameters, for 10^5, 10^6 and 1
 * numbad ``checkpoint="none"`` (everything taped),
 * numbad ``memory_budget=16 MiB`` (``"auto"``: taped while it fits, else Revolve),
 * JAX ``jit(grad)`` of the same step in ``lax.scan`` (up to 10^6 steps; it keeps
-  every step's residuals).
+  every step's residuals);
+
+and a 2-D heat equation (256 x 256, state updated in place with slices; --quick:
+64 x 64) for 10^3 and 10^4 steps, ``"none"`` where its tape fits and
+``memory_budget=256 MiB``.
 
 Each measurement runs in a child process, compiled on a 10-step run first; the
 child then resets the kernel's peak-RSS mark (``/proc/self/clear_refs``) and runs
@@ -27,10 +31,12 @@ import sys
 import time
 
 import numpy as np
+from numba import njit
 
 from . import harness
 
 BUDGET = 16 * 2 ** 20
+HEAT_BUDGET = 256 * 2 ** 20
 ARGS = (1.0, 1.0, 1.05, 10.0, 28.0, 8.0 / 3.0, 1e-6)
 PARAMS = (0, 3, 4, 5)
 
@@ -43,6 +49,24 @@ def _example():
 
 
 lorenz_rk4 = _example()["lorenz_rk4"]
+
+
+@njit
+def heat2d(u0, alpha, steps):
+    """Explicit 2-D heat equation, the state updated in place."""
+    u = u0.copy()
+    for _ in range(steps):
+        u[1:-1, 1:-1] += alpha * (u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:]
+                                  - 4.0 * u[1:-1, 1:-1])
+    return np.sum(u * u)
+
+
+def workload(name, size):
+    """(function, args for n steps, argnums, memory budget) of a workload."""
+    if name == "lorenz":
+        return lorenz_rk4, lambda n: ARGS + (n,), PARAMS, BUDGET
+    u0 = np.random.default_rng(0).random((size, size))
+    return heat2d, lambda n: (u0, 0.1, n), (0, 1), HEAT_BUDGET
 
 
 def jax_gradient():
@@ -72,29 +96,30 @@ def jax_gradient():
     return lambda n: grad(p, n).block_until_ready()
 
 
-def child(contender, steps):
+def child(name, size, contender, steps):
     """One measurement (in its own process): compiles on a short run, resets the
     kernel's peak-RSS mark, runs the long gradient, times it; prints JSON with the
     resident size at the reset, the times and numbad's stats."""
     import numbad
+    f, args, argnums, budget = workload(name, size)
     if contender == "jax":
         gradient = jax_gradient()
     else:
         options = {"none": dict(checkpoint="none"),
-                   "auto": dict(memory_budget=BUDGET)}[contender]
-        g = numbad.grad(lorenz_rk4, argnums=PARAMS, **options)
-        gradient = lambda n: g(*ARGS, n)            # noqa: E731
-    lorenz_rk4(*ARGS, 10)
+                   "auto": dict(memory_budget=budget)}[contender]
+        g = numbad.grad(f, argnums=argnums, **options)
+        gradient = lambda n: g(*args(n))            # noqa: E731
+    f(*args(10))
     gradient(10)
     with open("/proc/self/clear_refs", "w") as fh:     # peak RSS := current RSS
         fh.write("5")
     rss = _current_rss()
     best = {"gradient": float("inf"), "primal": float("inf")}
     for _ in range(3 if steps > 10 else 1):
-        for name, fn in (("gradient", gradient), ("primal", lambda n: lorenz_rk4(*ARGS, n))):
+        for what, fn in (("gradient", gradient), ("primal", lambda n: f(*args(n)))):
             t0 = time.perf_counter()
             fn(steps)
-            best[name] = min(best[name], time.perf_counter() - t0)
+            best[what] = min(best[what], time.perf_counter() - t0)
     stats = g.stats if contender != "jax" else None
     print(json.dumps({"best_s": best, "stats": stats, "rss_at_start": rss}), flush=True)
     sys.stdin.read()        # the parent reads our peak RSS, then lets us exit
@@ -107,12 +132,12 @@ def _current_rss():
                 return int(line.split()[1]) * 1024
 
 
-def measure(contender, steps):
+def measure(name, size, contender, steps):
     """The child's JSON for one run, with ``peak_rss_growth``: the child's peak RSS
     (VmHWM, read by this process from /proc before the child exits) over its RSS when
     the long run started."""
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.checkpointing", "--child",
-                             contender, str(steps)], stdin=subprocess.PIPE,
+                             name, str(size), contender, str(steps)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True,
                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     line = proc.stdout.readline()
@@ -126,51 +151,70 @@ def measure(contender, steps):
     return result
 
 
-def run(quick):
-    lengths = [10_000, 1_000_000] if quick else [100_000, 1_000_000, 10_000_000]
+def plan(quick):
+    """(workload, grid size, contender, steps) of each run, or a reason it is skipped."""
+    runs = []
     contenders = ["none", "auto"]
     try:
         import jax  # noqa: F401
         contenders.append("jax")
     except ImportError:
         pass
-    rows = []
     for contender in contenders:
-        # what the same protocol shows with 10 steps (allocator and runtime noise)
-        base = measure(contender, 10)["peak_rss_growth"]
-        for steps in lengths:
-            if contender == "jax" and steps > 1_000_000:
-                rows.append({"contender": contender, "steps": steps, "skipped": "residuals "
-                             "of every step would take several GB"})
-                continue
-            print("  %s, %d steps ..." % (contender, steps), file=sys.stderr, flush=True)
-            result = measure(contender, steps)
-            rows.append({"contender": contender, "steps": steps,
-                         "peak_rss_growth": max(result["peak_rss_growth"] - base, 0),
-                         "gradient_s": result["best_s"]["gradient"],
-                         "primal_s": result["best_s"]["primal"], "stats": result["stats"]})
-    return {"budget_bytes": BUDGET, "rows": rows}
+        for steps in ([10_000, 1_000_000] if quick else [100_000, 1_000_000, 10_000_000]):
+            skip = contender == "jax" and steps > 1_000_000
+            runs.append(("lorenz", 0, contender, steps,
+                         "residuals of every step would take several GB" if skip else None))
+    size = 64 if quick else 256
+    for contender in ("none", "auto"):
+        for steps in ([100, 2_000] if quick else [1_000, 10_000]):
+            skip = contender == "none" and steps * size * size * 8 * 4 > 8 * 2 ** 30
+            runs.append(("heat2d", size, contender, steps,
+                         "its tape would not fit this machine" if skip else None))
+    return runs
+
+
+def run(quick):
+    rows, bases = [], {}
+    for name, size, contender, steps, skipped in plan(quick):
+        row = {"workload": name, "size": size, "contender": contender, "steps": steps}
+        if skipped:
+            rows.append(dict(row, skipped=skipped))
+            continue
+        if (name, contender) not in bases:
+            # what the same protocol shows with 10 steps (allocator and runtime noise)
+            bases[name, contender] = measure(name, size, contender, 10)["peak_rss_growth"]
+        print("  %s %s, %d steps ..." % (name, contender, steps), file=sys.stderr, flush=True)
+        result = measure(name, size, contender, steps)
+        rows.append(dict(row, peak_rss_growth=max(
+            result["peak_rss_growth"] - bases[name, contender], 0),
+            gradient_s=result["best_s"]["gradient"], primal_s=result["best_s"]["primal"],
+            stats=result["stats"]))
+    return {"budget_bytes": {"lorenz": BUDGET, "heat2d": HEAT_BUDGET}, "rows": rows}
 
 
 def plot(results, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, (mem, tim) = plt.subplots(1, 2, figsize=(10, 4))
-    for contender in ("none", "auto", "jax"):
-        rows = [r for r in results["rows"] if r["contender"] == contender and "skipped" not in r]
-        if not rows:
-            continue
-        steps = [r["steps"] for r in rows]
-        mem.loglog(steps, [max(r["peak_rss_growth"], 1) / 2 ** 20 for r in rows], "o-",
-                   label=contender)
-        tim.semilogx(steps, [r["gradient_s"] / r["primal_s"] for r in rows], "o-",
-                     label=contender)
-    mem.axhline(results["budget_bytes"] / 2 ** 20, color="grey", ls="--", label="budget")
-    mem.set(xlabel="steps", ylabel="peak RSS growth (MiB)", title="memory")
-    tim.set(xlabel="steps", ylabel="gradient time / primal time", title="time")
-    mem.legend()
-    tim.legend()
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8))
+    for (mem, tim), name in zip(axes, ("lorenz", "heat2d")):
+        for contender in ("none", "auto", "jax"):
+            rows = [r for r in results["rows"] if r["workload"] == name
+                    and r["contender"] == contender and "skipped" not in r]
+            if not rows:
+                continue
+            steps = [r["steps"] for r in rows]
+            mem.loglog(steps, [max(r["peak_rss_growth"], 2 ** 16) / 2 ** 20 for r in rows],
+                       "o-", label=contender)
+            tim.semilogx(steps, [r["gradient_s"] / r["primal_s"] for r in rows], "o-",
+                         label=contender)
+        mem.axhline(results["budget_bytes"][name] / 2 ** 20, color="grey", ls="--",
+                    label="budget")
+        mem.set(xlabel="steps", ylabel="peak RSS growth (MiB)", title=name + ": memory")
+        tim.set(xlabel="steps", ylabel="gradient time / primal time", title=name + ": time")
+        mem.legend()
+        tim.legend()
     fig.tight_layout()
     fig.savefig(path)
 
@@ -178,26 +222,30 @@ def plot(results, path):
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--child", nargs=2)
+    parser.add_argument("--child", nargs=4)
     opts = parser.parse_args(argv)
     if opts.child:
-        return child(opts.child[0], int(opts.child[1]))
+        name, size, contender, steps = opts.child
+        return child(name, int(size), contender, int(steps))
     results = run(opts.quick)
     table = []
     for r in results["rows"]:
+        what = "%s %s" % (r["workload"], "%dx%d" % (r["size"], r["size"]) if r["size"] else "")
         if "skipped" in r:
-            table.append([r["contender"], str(r["steps"]), "-", "-", r["skipped"]])
+            table.append([what, r["contender"], str(r["steps"]), "-", "-", r["skipped"]])
             continue
         stats = r["stats"] or {}
-        table.append([r["contender"], str(r["steps"]), "%.1f" % (r["peak_rss_growth"] / 2 ** 20),
+        table.append([what, r["contender"], str(r["steps"]),
+                      "%.1f" % (r["peak_rss_growth"] / 2 ** 20),
                       harness.fmt_ratio(r["gradient_s"] / r["primal_s"]),
                       "tape+snapshots %.1f MiB, %.2f recomputed/step" % (
                           stats.get("tape_bytes", 0) / 2 ** 20,
                           stats.get("recomputed_iterations", 0) / r["steps"])
                       if stats else ""])
-    harness.print_table("Lorenz-63 RK4 gradient, memory budget %d MiB (auto)" % (BUDGET // 2 ** 20),
-                        ["contender", "steps", "peak RSS growth (MiB)", "gradient / primal",
-                         "numbad stats"], table)
+    harness.print_table("Long loops: budgets %d MiB (Lorenz) and %d MiB (heat2d) for auto"
+                        % (BUDGET // 2 ** 20, HEAT_BUDGET // 2 ** 20),
+                        ["workload", "contender", "steps", "peak RSS growth (MiB)",
+                         "gradient / primal", "numbad stats"], table)
     name = "checkpointing_quick" if opts.quick else "checkpointing"
     path = harness.write_json(name, results)
     try:
