@@ -29,6 +29,9 @@ class CompiledVJP:
 def vjp_of(f, arg_types, wrt, checkpoint=("none", None)):
     """The compiled VJP of ``f`` for Numba types ``arg_types``, w.r.t. arg indices ``wrt``;
     ``checkpoint``: (scheme, memory budget in bytes or None) for its top-level loops."""
+    scheme, budget = checkpoint
+    if scheme == "none" or (scheme == "auto" and budget is None):
+        checkpoint = ("none", None)     # both record everything: one compiled VJP
     return _cached("vjp", f, arg_types, wrt, tuple(checkpoint))
 
 
@@ -88,7 +91,10 @@ def _build(mode, func, arg_types, wrt, variant):
     _check_outputs(tir, nested=(mode == "jvp"))
     if mode == "vjp":
         transform = ReverseTransform(tir, wrt, name,
-                                     lambda fn, at, w: vjp_of(fn, at, w).dispatcher, variant)
+                                     # callees' loops get the same options (their
+                                     # tapes live during their own VJP call)
+                                     lambda fn, at, w: vjp_of(fn, at, w, variant).dispatcher,
+                                     variant)
     else:
         transform = TangentTransform(tir, wrt, name,
                                      lambda fn, at, w, k: jvp_of(fn, at, w, k).dispatcher,

@@ -153,12 +153,23 @@ def test_random_program_hessian_vector_products_explored(source, x, y, n):
     _hvp_matches_gradient_differences(source, x, y, n)
 
 
-@settings(max_examples=5)
-@given(programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 6))
-def test_random_programs_checkpointed_give_the_recorded_gradient(source, x, y, n):
+def _checkpointed_matches_recorded(source, x, y, n):
     f = load(source)
     assume(math.isfinite(f(x, y, n)))
     recorded = numbad.grad(f, argnums=(0, 1), checkpoint="none")(x, y, n)
     checkpointed = numbad.grad(f, argnums=(0, 1), checkpoint="binomial")(x, y, n)
     np.testing.assert_allclose(checkpointed, recorded, rtol=1e-12, atol=1e-14,
                                err_msg=source)
+
+
+@settings(max_examples=3)
+@given(programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 6))
+def test_random_programs_checkpointed_give_the_recorded_gradient(source, x, y, n):
+    _checkpointed_matches_recorded(source, x, y, n)
+
+
+@pytest.mark.slow
+@settings(max_examples=40)
+@given(programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 6))
+def test_random_programs_checkpointed_give_the_recorded_gradient_explored(source, x, y, n):
+    _checkpointed_matches_recorded(source, x, y, n)
