@@ -128,7 +128,8 @@ def grad(f, argnums=0, *, checkpoint="auto", memory_budget=None):
 
     ``checkpoint``: how long loops are reversed ("auto": taped in full while the tape
     fits ``memory_budget`` bytes, else snapshots and recomputation; "none": taped in
-    full; "binomial": Revolve snapshots). ``.stats`` after a call: ``tape_bytes`` (peak,
+    full; "binomial": Revolve snapshots; "online": snapshots without using the trip
+    count). ``.stats`` after a call: ``tape_bytes`` (peak,
     snapshots included), ``snapshots``, ``recomputed_iterations``."""
     return Grad(f, argnums, checkpoint, memory_budget)
 

@@ -18,6 +18,7 @@ carried from one iteration to the next there), the range counter, and the
 contents of arrays written in the loop that live outside it (snapshotted and
 put back in place, so their identity and every alias stay as they were).
 """
+import contextlib
 import numbers
 
 from numba.core import types
@@ -63,16 +64,13 @@ class CheckpointedLoops:
         memo = self.__dict__.setdefault("_checkpointed", {})
         if header not in memo:
             memo[header] = None
-            if self.scheme != "none" and self.budget_applies() and self.top_level(header) \
+            if not records_everything(self.scheme, self.budget) and self.top_level(header) \
                     and self.structured(header):
                 try:
                     memo[header] = self.loop_state(header)
                 except Unsuitable:
                     pass
         return memo[header]
-
-    def budget_applies(self):
-        return self.scheme in ("binomial", "online") or self.budget is not None
 
     def top_level(self, header):
         return not any(header in body and h != header
@@ -190,7 +188,7 @@ class CheckpointedLoops:
         n, on, b1 = self.cp(header, "n"), self.cp(header, "on"), self.cp(header, "b1")
         budget = self.budget_source()
         self.emit_state_bytes(src, header, state, schedule_bytes=8)
-        if self.scheme == "binomial" or self.scheme == "online":
+        if self.scheme == "binomial":
             src("%s = %s > 1" % (on, n))
         else:   # auto: tape on while the whole loop fits
             src("%s = %s > 1 and %s + (%s - 1) * %s > %s" % (
@@ -246,15 +244,21 @@ class CheckpointedLoops:
         self.emit_edge(src, header, first, follow=False)
         self.forward_region(src, first, header, header)
 
+    @contextlib.contextmanager
+    def untaped(self):
+        """Forward-sweep code written meanwhile records nothing."""
+        taping, self.taping = self.taping, False
+        try:
+            yield
+        finally:
+            self.taping = taping
+
     def emit_advance(self, src, header, first):
         s = self.cp(header, "s")
         src("for _ in range(%s[%d] - %s[%d]):" % (s, CAPO, s, OLD))
         src.indent()
-        taping, self.taping = self.taping, False
-        try:
+        with self.untaped():
             self.emit_iteration(src, header, first)
-        finally:
-            self.taping = taping
         src("pass")
         src.dedent()
 
@@ -270,10 +274,10 @@ class CheckpointedLoops:
                    for j, a in enumerate(state.arrays)]
         return places
 
-    def emit_save(self, src, header, state):
-        for place, v, how in self.state_places(header, state):
-            src("%s = %s" % (place, "1 if %s else 0" % v if how == "bool" else v))
-        src("_snapshots += 1")
+    def save_lines(self, header, state):
+        """Source lines copying the loop state into the current slot."""
+        return ["%s = %s" % (place, "1 if %s else 0" % v if how == "bool" else v)
+                for place, v, how in self.state_places(header, state)] + ["_snapshots += 1"]
 
     def emit_restore_state(self, src, header, state):
         for place, v, how in self.state_places(header, state):
@@ -283,9 +287,6 @@ class CheckpointedLoops:
     def emit_online_forward(self, src, header, state):
         """The loop taped while it fits (``checkpoint="online"``: one iteration), then
         untaped under the online schedule until its test fails."""
-        first, exit_, stay = self.loop_exit(header)
-        test = "if %s%s:" % ("" if stay else "not ",
-                             self.primal.operand(self.info.blocks[header].terminator.cond))
         m, j, on, s = (self.cp(header, w) for w in ("m", "j", "on", "s"))
         switch = "True" if self.scheme == "online" else "%s > %s // 2" % (
             self.tape_usage(), self.budget_source())
@@ -303,33 +304,14 @@ class CheckpointedLoops:
             self.tape_usage(), self.tape_usage(), self.cp(header, "b0"), m))
         src("%s = _online_start(%s)" % (s, self.cp(header, "k")))
         self.emit_slots(src, header, state)
-        src("while True:")
-        src.indent()
-        src("if _online_take(%s, %s):" % (s, j))
-        src.indent()
-        self.emit_save(src, header, state)
-        src.dedent()
-        taping, self.taping = self.taping, False
-        try:
-            self.forward_stmts(src, header)
-            src(test)
-            src.indent()
-            self.emit_edge(src, header, first, follow=False)
-            self.forward_region(src, first, header, header)
-            src("%s += 1" % j)
-            src.dedent()
-        finally:
-            self.taping = taping
-        src("else:")
-        src.indent()
-        self.emit_edge(src, header, exit_, follow=False)
-        src("break")
-        src.dedent()
-        src.dedent()
+        exit_ = super().emit_forward_loop(
+            src, header, before=["if _online_take(%s, %s):" % (s, j)] +
+            ["    " + line for line in self.save_lines(header, state)],
+            then=["%s += 1" % j], iteration=self.untaped)     # its exit edge taped
         src.dedent()
         return exit_
 
-    def emit_online_reverse(self, src, header):
+    def emit_online_reverse(self, src, header, state):
         """The reverse of the untaped iterations (the online schedule's gaps, last to
         first); the taped ones are then reversed as usual."""
         first, _, _ = self.loop_exit(header)
@@ -345,7 +327,7 @@ class CheckpointedLoops:
         src("while True:")
         src.indent()
         src("_act = _online_next(%s)" % s)
-        self.emit_schedule_cases(src, header, self.checkpointed(header), first)
+        self.emit_schedule_cases(src, header, state, first)
         src.indent()
         src("%s = %s + %s[%d]" % (c, m, s, CAPO))
         self.emit_back_edge(src, back, header, follow=False)
@@ -375,7 +357,7 @@ class CheckpointedLoops:
         src.dedent()
         src("elif _act == %d:" % TAKESHOT)
         src.indent()
-        self.emit_save(src, header, state)
+        src(*self.save_lines(header, state))
         src.dedent()
         if not turns:
             return
@@ -395,7 +377,7 @@ class CheckpointedLoops:
         if state is None:
             return super().emit_reverse_loop(src, header)
         if self.online(state):
-            return self.emit_online_reverse(src, header)
+            return self.emit_online_reverse(src, header, state)
         first, _, _ = self.loop_exit(header)
         entry, _ = self.info.counted_headers[header]
         s, n = self.cp(header, "s"), self.cp(header, "n")
@@ -436,6 +418,12 @@ class CheckpointedLoops:
         self.emit_back_edge(src, back, header, follow=False)
         self.reverse_region(src, back, header, header)
         self.reverse_core(src, header)
+
+
+def records_everything(scheme, budget):
+    """Whether options (scheme, budget) leave every loop taped in full: "none", or
+    "auto" without a budget."""
+    return scheme == "none" or (scheme == "auto" and budget is None)
 
 
 def check_scheme(checkpoint, memory_budget):

@@ -7,6 +7,7 @@ from numba.core import types
 
 from . import codegen, custom, frontend, nested_calls
 from .array_runtime import HELPERS
+from .checkpointing import records_everything
 from .errors import definition_loc, not_differentiable
 from .forward import TangentTransform
 from .reverse import ReverseTransform
@@ -29,9 +30,8 @@ class CompiledVJP:
 def vjp_of(f, arg_types, wrt, checkpoint=("none", None)):
     """The compiled VJP of ``f`` for Numba types ``arg_types``, w.r.t. arg indices ``wrt``;
     ``checkpoint``: (scheme, memory budget in bytes or None) for its top-level loops."""
-    scheme, budget = checkpoint
-    if scheme == "none" or (scheme == "auto" and budget is None):
-        checkpoint = ("none", None)     # both record everything: one compiled VJP
+    if records_everything(*checkpoint):
+        checkpoint = ("none", None)     # one compiled VJP for all such options
     return _cached("vjp", f, arg_types, wrt, tuple(checkpoint))
 
 

@@ -21,6 +21,9 @@ emissions and keeps the answer).
 """
 
 
+import contextlib
+
+
 class Unstructured(Exception):
     """The loop does not have the shape this module writes as a loop."""
 
@@ -171,20 +174,24 @@ class StructuredLoops:
         return d
 
     # ---- forward sweep
-    def emit_forward_loop(self, src, header, then=()):
-        """The loop at ``header`` as ``while True:`` (``then``: lines ending each
-        iteration); returns its exit block."""
+    def emit_forward_loop(self, src, header, before=(), then=(),
+                          iteration=contextlib.nullcontext):
+        """The loop at ``header`` as ``while True:``; returns its exit block. ``before``
+        and ``then``: lines starting and ending each iteration; ``iteration``: a context
+        the iteration (loop test and body, not the way out) is written in."""
         first, exit_, stay = self.loop_exit(header)
         cond = self.primal.operand(self.info.blocks[header].terminator.cond)
         src("while True:  # loop at line %s" % self.info.blocks[header].loc.line)
         src.indent()
-        self.forward_stmts(src, header)
-        src("if %s%s:" % ("" if stay else "not ", cond))
-        src.indent()
-        self.emit_edge(src, header, first, follow=False)
-        self.forward_region(src, first, header, header)
-        src(*then)
-        src.dedent()
+        src(*before)
+        with iteration():
+            self.forward_stmts(src, header)
+            src("if %s%s:" % ("" if stay else "not ", cond))
+            src.indent()
+            self.emit_edge(src, header, first, follow=False)
+            self.forward_region(src, first, header, header)
+            src(*then)
+            src.dedent()
         src("else:")
         src.indent()
         self.emit_edge(src, header, exit_, follow=False)
