@@ -10,9 +10,12 @@ gradient w.r.t. the initial state and the three parameters, for 10^5, 10^6 and 1
 * JAX ``jit(grad)`` of the same step in ``lax.scan`` (up to 10^6 steps; it keeps
   every step's residuals);
 
-and a 2-D heat equation (256 x 256, state updated in place with slices; --quick:
-64 x 64) for 10^3 and 10^4 steps, ``"none"`` where its tape fits and
-``memory_budget=256 MiB``.
+an adaptive-step Van der Pol solve (examples/adaptive_ode.py: a ``while`` loop
+until the final time, Bogacki-Shampine steps with step-size control) of about
+10^5, 10^6 and 10^7 accepted steps, ``"none"`` and ``memory_budget=16 MiB``
+(JAX cannot reverse a ``while_loop``: its row says so); and a 2-D heat equation
+(256 x 256, state updated in place with slices; --quick: 64 x 64) for 10^3 and
+10^4 steps, ``"none"`` where its tape fits and ``memory_budget=256 MiB``.
 
 Each measurement runs in a child process, compiled on a 10-step run first; the
 child then resets the kernel's peak-RSS mark (``/proc/self/clear_refs``) and runs
@@ -41,14 +44,17 @@ ARGS = (1.0, 1.0, 1.05, 10.0, 28.0, 8.0 / 3.0, 1e-6)
 PARAMS = (0, 3, 4, 5)
 
 
-def _example():
-    """examples/long_simulation.py, whose simulation this benchmark measures."""
+def _example(name):
+    """The namespace of examples/<name>, whose simulation this benchmark measures."""
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                        "examples", "long_simulation.py")
+                        "examples", name)
     return runpy.run_path(path)
 
 
-lorenz_rk4 = _example()["lorenz_rk4"]
+lorenz_rk4 = _example("long_simulation.py")["lorenz_rk4"]
+ADAPTIVE = _example("adaptive_ode.py")
+STEPS_PER_TIME = 60.1       # accepted steps per unit of time of ADAPTIVE at its tolerance
+STEPS_TAKEN = np.zeros(1, np.int64)
 
 
 @njit
@@ -65,6 +71,9 @@ def workload(name, size):
     """(function, args for n steps, argnums, memory budget) of a workload."""
     if name == "lorenz":
         return lorenz_rk4, lambda n: ARGS + (n,), PARAMS, BUDGET
+    if name == "adaptive":
+        return ADAPTIVE["van_der_pol"], lambda n: ADAPTIVE["arguments"](
+            n / STEPS_PER_TIME, STEPS_TAKEN), ADAPTIVE["PARAMS"], BUDGET
     u0 = np.random.default_rng(0).random((size, size))
     return heat2d, lambda n: (u0, 0.1, n), (0, 1), HEAT_BUDGET
 
@@ -121,7 +130,8 @@ def child(name, size, contender, steps):
             fn(steps)
             best[what] = min(best[what], time.perf_counter() - t0)
     stats = g.stats if contender != "jax" else None
-    print(json.dumps({"best_s": best, "stats": stats, "rss_at_start": rss}), flush=True)
+    print(json.dumps({"best_s": best, "stats": stats, "rss_at_start": rss,
+                      "steps_taken": int(STEPS_TAKEN[0]) or steps}), flush=True)
     sys.stdin.read()        # the parent reads our peak RSS, then lets us exit
 
 
@@ -165,6 +175,10 @@ def plan(quick):
             skip = contender == "jax" and steps > 1_000_000
             runs.append(("lorenz", 0, contender, steps,
                          "residuals of every step would take several GB" if skip else None))
+    for contender in contenders:
+        for steps in ([10_000, 1_000_000] if quick else [100_000, 1_000_000, 10_000_000]):
+            runs.append(("adaptive", 0, contender, steps, "JAX cannot reverse a while_loop"
+                         if contender == "jax" else None))
     size = 64 if quick else 256
     for contender in ("none", "auto"):
         for steps in ([100, 2_000] if quick else [1_000, 10_000]):
@@ -189,16 +203,17 @@ def run(quick):
         rows.append(dict(row, peak_rss_growth=max(
             result["peak_rss_growth"] - bases[name, contender], 0),
             gradient_s=result["best_s"]["gradient"], primal_s=result["best_s"]["primal"],
-            stats=result["stats"]))
-    return {"budget_bytes": {"lorenz": BUDGET, "heat2d": HEAT_BUDGET}, "rows": rows}
+            stats=result["stats"], steps=result["steps_taken"]))
+    return {"budget_bytes": {"lorenz": BUDGET, "adaptive": BUDGET, "heat2d": HEAT_BUDGET},
+            "rows": rows}
 
 
 def plot(results, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(2, 2, figsize=(10, 8))
-    for (mem, tim), name in zip(axes, ("lorenz", "heat2d")):
+    fig, axes = plt.subplots(3, 2, figsize=(10, 12))
+    for (mem, tim), name in zip(axes, ("lorenz", "adaptive", "heat2d")):
         for contender in ("none", "auto", "jax"):
             rows = [r for r in results["rows"] if r["workload"] == name
                     and r["contender"] == contender and "skipped" not in r]
@@ -242,7 +257,8 @@ def main(argv=None):
                           stats.get("tape_bytes", 0) / 2 ** 20,
                           stats.get("recomputed_iterations", 0) / r["steps"])
                       if stats else ""])
-    harness.print_table("Long loops: budgets %d MiB (Lorenz) and %d MiB (heat2d) for auto"
+    harness.print_table("Long loops: budgets %d MiB (Lorenz, adaptive) and %d MiB (heat2d) "
+                        "for auto"
                         % (BUDGET // 2 ** 20, HEAT_BUDGET // 2 ** 20),
                         ["workload", "contender", "steps", "peak RSS growth (MiB)",
                          "gradient / primal", "numbad stats"], table)

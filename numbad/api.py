@@ -6,7 +6,7 @@ import numpy as np
 from numba.core import types
 
 from . import codegen, frontend, njit_calls
-from .checkpointing import check_scheme
+from .checkpointing import TapeOverBudget, call_options, check_scheme
 from .derivatives import jvp_of, vjp_of
 from .errors import NotDifferentiableError, definition_loc, not_differentiable
 
@@ -52,6 +52,19 @@ def _cast_like(value, arg_type):
     return value
 
 
+def _run_vjp(vjp_for, args, out_bar, options, outgrown):
+    """Call the VJP that ``vjp_for(options)`` compiles on private copies of ``args``:
+    with the first of ``options`` (see ``call_options``), or, if its tape outgrew the
+    budget on this call or an earlier one (``outgrown``: a flag list), the second."""
+    first, rerun = options
+    if not outgrown:
+        try:
+            return vjp_for(first).dispatcher(*_private_copies(args), out_bar)
+        except TapeOverBudget:
+            outgrown.append(True)
+    return vjp_for(rerun).dispatcher(*_private_copies(args), out_bar)
+
+
 def _stats(recorded):
     """What one derivative call recorded: peak bytes of tape and snapshots, snapshots
     taken, loop iterations run again."""
@@ -71,18 +84,17 @@ class _Transformed:
         self.checkpoint = checkpoint
         self.memory_budget = memory_budget
         self.stats = {}
+        self._outgrown = {}     # argument types -> [True] once a call outgrew the budget
         functools.update_wrapper(self, frontend.python_function(f), updated=())
 
     returns_value = False       # called from @njit code: (value, gradient) or the gradient
 
-    def compiled(self, args):
-        return self.compiled_for_types(_types_of(args))
-
-    def compiled_for_types(self, arg_types):
-        """(compiled VJP, argument types, wrt indices) for Numba types ``arg_types``."""
+    def compiled_for_types(self, arg_types, options=None):
+        """(compiled VJP, argument types, wrt indices) for Numba types ``arg_types``, with
+        checkpointing ``options`` (default: this object's, as compiled code calls it)."""
         wrt = tuple(i % len(arg_types) for i in self.wrt)
         _check_wrt(self.f, arg_types, wrt)
-        vjp = vjp_of(self.f, arg_types, wrt, (self.checkpoint, self.memory_budget))
+        vjp = vjp_of(self.f, arg_types, wrt, options or (self.checkpoint, self.memory_budget))
         if not isinstance(vjp.return_type, types.Float):
             raise not_differentiable(
                 "a function returning %s with grad (grad needs a float scalar result; "
@@ -91,18 +103,23 @@ class _Transformed:
         return vjp, arg_types, wrt
 
     def value_and_grad(self, *args):
-        args = _private_copies(args)
-        vjp, arg_types, wrt = self.compiled(args)
-        value, bars, recorded = vjp.dispatcher(*args, 1.0)
+        arg_types = _types_of(args)
+        _, _, wrt = self.compiled_for_types(arg_types, self.options()[0])
+        value, bars, recorded = _run_vjp(
+            lambda options: self.compiled_for_types(arg_types, options)[0], args, 1.0,
+            self.options(), self._outgrown.setdefault(arg_types, []))
         self.stats = _stats(recorded)
         by_index = dict(zip(wrt, bars))
         grads = tuple(_cast_like(by_index[i % len(args)], arg_types[i % len(args)])
                       for i in _argnums_tuple(self.argnums))
         return value, grads[0] if isinstance(self.argnums, int) else grads
 
+    def options(self):
+        return call_options(self.checkpoint, self.memory_budget)
+
     def source(self, *args):
         """The generated derivative code for these argument types."""
-        return self.compiled(args)[0].source
+        return self.compiled_for_types(_types_of(args), self.options()[0])[0].source
 
 
 @njit_calls.register
@@ -145,12 +162,14 @@ def vjp(f, *primals, checkpoint="auto", memory_budget=None):
     Cotangents of non-float primals (ints, booleans) are None. ``f_vjp.stats`` after a
     call: what it recorded (see ``grad``).
     """
-    memory_budget = check_scheme(checkpoint, memory_budget)
+    options = call_options(checkpoint, check_scheme(checkpoint, memory_budget))
     primals = _private_copies(primals)
     arg_types = _types_of(primals)
     wrt = tuple(i for i, t in enumerate(arg_types) if _differentiable(t))
-    compiled = vjp_of(f, arg_types, wrt, (checkpoint, memory_budget))
+    vjp_for = functools.partial(vjp_of, f, arg_types, wrt)
+    vjp_for(options[0])
     out = _primal_dispatcher(f)(*primals)
+    outgrown = []
 
     def f_vjp(out_bar):
         if isinstance(out, np.ndarray):
@@ -158,7 +177,7 @@ def vjp(f, *primals, checkpoint="auto", memory_budget=None):
             if out_bar.shape != out.shape:
                 raise ValueError("out_bar has shape %s; the output has shape %s"
                                  % (out_bar.shape, out.shape))
-        _, bars, recorded = compiled.dispatcher(*_private_copies(primals), out_bar)
+        _, bars, recorded = _run_vjp(vjp_for, primals, out_bar, options, outgrown)
         f_vjp.stats = _stats(recorded)
         by_index = dict(zip(wrt, bars))
         return tuple(_cast_like(by_index[i], t) if i in by_index else None
@@ -403,8 +422,8 @@ class GradJit(Grad):
         self.primal = _primal_dispatcher(f)
         self._signatures = []
 
-    def compiled_for_types(self, arg_types):
-        out = super().compiled_for_types(arg_types)
+    def compiled_for_types(self, arg_types, options=None):
+        out = super().compiled_for_types(arg_types, options)
         if out[1] not in self._signatures:
             self._signatures.append(out[1])
         return out

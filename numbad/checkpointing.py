@@ -20,6 +20,7 @@ put back in place, so their identity and every alias stay as they were).
 """
 import contextlib
 import numbers
+import os
 
 from numba.core import types
 
@@ -38,6 +39,15 @@ from .schedules import (
 from .structured import fixpoint
 
 SCHEMES = ("auto", "none", "binomial", "online")
+
+# The default memory budget of a derivative called from Python: this fraction of the
+# machine's physical memory (DESIGN.md, "Checkpointing").
+DEFAULT_BUDGET_FRACTION = 0.25
+
+
+class TapeOverBudget(MemoryError):
+    """Raised by a VJP compiled with ("guarded", budget) options (everything taped) once
+    its tape outgrows the budget: the caller reruns the call checkpointed."""
 
 
 class Unsuitable(Exception):
@@ -79,10 +89,6 @@ class CheckpointedLoops:
     def loop_state(self, header):
         info = self.info
         body = info.loop_body[header]
-        plan = self.plans[header]
-        if plan["floats"] or plan["ints"] or plan["arrays"] or plan["snapshots"] \
-                or plan["restores"]:
-            raise Unsuitable("the loop test tapes values")
         counter = None
         for stmt in self.assigns(header):
             if kind(stmt.value) == "Expr" and stmt.value.op == "iternext":
@@ -147,18 +153,19 @@ class CheckpointedLoops:
         return "_cp%s%d" % (what, header)
 
     # ---- forward sweep
-    def online(self, state):
-        """Whether the loop's trip count is unknown when it starts (or the online
-        schedule is asked for)."""
-        return state.counter is None or self.scheme == "online"
+    def online(self, state, header):
+        """Whether the loop's trip count is unknown when it starts (a ``while`` loop, or
+        one left from inside), or the online schedule is asked for."""
+        return state.counter is None or self.exiting(header) != [header] or \
+            self.scheme == "online"
 
-    def emit_forward_loop(self, src, header):
+    def emit_forward_loop(self, src, header, **options):
         state = self.checkpointed(header)
         if state is None:
-            return super().emit_forward_loop(src, header)
-        if self.online(state):
+            return super().emit_forward_loop(src, header, **options)
+        if self.online(state, header):
             return self.emit_online_forward(src, header, state)
-        first, exit_, _ = self.loop_exit(header)
+        exit_ = self.loop_exits(header)[1]
         n, on = self.cp(header, "n"), self.cp(header, "on")
         c = state.counter
         src("# loop at line %d: iteration 0 taped, then taped on or checkpointed"
@@ -168,14 +175,14 @@ class CheckpointedLoops:
         src("if %s > 0:" % n)
         src.indent()
         src("%s = %s" % (self.cp(header, "b0"), self.tape_usage()))
-        self.emit_iteration(src, header, first)
+        self.emit_iteration(src, header)
         src("%s = %s - %s" % (self.cp(header, "b1"), self.tape_usage(),
                               self.cp(header, "b0")))
         self.emit_decision(src, header, state)
         src.dedent()
         src("if %s:" % on)
         src.indent()
-        self.emit_checkpointed_forward(src, header, state, first, exit_)
+        self.emit_checkpointed_forward(src, header, state, exit_)
         src.dedent()
         src("else:")
         src.indent()
@@ -222,44 +229,48 @@ class CheckpointedLoops:
                                                              k, a, a))
         src("_cp_bytes += %s * %s" % (k, self.cp(header, "sb")))
 
-    def emit_checkpointed_forward(self, src, header, state, first, exit_):
+    def emit_checkpointed_forward(self, src, header, state, exit_):
         s = self.cp(header, "s")
         src("while True:")
         src.indent()
         src("_act = _revolve_next(%s)" % s)
-        self.emit_schedule_cases(src, header, state, first, turns=False)
+        self.emit_schedule_cases(src, header, state, turns=False)
         src("else:")
         src("    break")
         src.dedent()
         src("# the last iteration, taped")
-        self.emit_iteration(src, header, first)
+        self.emit_iteration(src, header)
         src("# the loop test that ends it")
         self.forward_stmts(src, header)
         self.emit_edge(src, header, exit_, follow=False)
 
-    def emit_iteration(self, src, header, first):
-        """One iteration (its loop test, which passes, and its body) as the forward
-        sweep writes it: taped, unless ``self.taping`` is off."""
-        self.forward_stmts(src, header)
-        self.emit_edge(src, header, first, follow=False)
-        self.forward_region(src, first, header, header)
+    def emit_iteration(self, src, header):
+        """One iteration as the forward sweep writes it (taped, unless ``self.taping`` is
+        off), as a block of its own: if it leaves the loop, ``_cpx<header>`` says from
+        where (else it is -1) and nothing after the way out runs."""
+        x = self.cp(header, "x")
+        src("%s = -1" % x, "while True:  # one iteration")
+        src.indent()
+        self.forward_region(src, header, header, header, whole=True, leave=lambda src, exiting,
+                            out: src("%s = %d" % (x, exiting), "break"))
+        src("break")
+        src.dedent()
 
     @contextlib.contextmanager
-    def untaped(self):
-        """Forward-sweep code written meanwhile records nothing."""
-        taping, self.taping = self.taping, False
+    def taping_as(self, taping):
+        """Forward-sweep code written meanwhile records (or not) what it computes."""
+        taping, self.taping = self.taping, taping
         try:
             yield
         finally:
             self.taping = taping
 
-    def emit_advance(self, src, header, first):
+    def emit_advance(self, src, header):
         s = self.cp(header, "s")
         src("for _ in range(%s[%d] - %s[%d]):" % (s, CAPO, s, OLD))
         src.indent()
-        with self.untaped():
-            self.emit_iteration(src, header, first)
-        src("pass")
+        with self.taping_as(False):
+            self.emit_iteration(src, header)
         src.dedent()
 
     def state_places(self, header, state):
@@ -286,7 +297,7 @@ class CheckpointedLoops:
 
     def emit_online_forward(self, src, header, state):
         """The loop taped while it fits (``checkpoint="online"``: one iteration), then
-        untaped under the online schedule until its test fails."""
+        untaped under the online schedule until it is left."""
         m, j, on, s = (self.cp(header, w) for w in ("m", "j", "on", "s"))
         switch = "True" if self.scheme == "online" else "%s > %s // 2" % (
             self.tape_usage(), self.budget_source())
@@ -294,7 +305,7 @@ class CheckpointedLoops:
             % self.info.blocks[header].loc.line)
         src("%s = %s = 0" % (m, j), "%s = False" % on,
             "%s = %s" % (self.cp(header, "b0"), self.tape_usage()))
-        super().emit_forward_loop(src, header, then=[
+        landing = super().emit_forward_loop(src, header, then=[
             "%s += 1" % m, "if %s:" % switch, "    %s = True" % on, "    break"])
         src("if %s:" % on)
         src.indent()
@@ -304,35 +315,45 @@ class CheckpointedLoops:
             self.tape_usage(), self.tape_usage(), self.cp(header, "b0"), m))
         src("%s = _online_start(%s)" % (s, self.cp(header, "k")))
         self.emit_slots(src, header, state)
-        exit_ = super().emit_forward_loop(
+
+        def leave(src, exiting, out):      # the way out is taped: its reverse pops it
+            with self.taping_as(True):
+                self.leave_loop(src, header, exiting, out)
+        super().emit_forward_loop(
             src, header, before=["if _online_take(%s, %s):" % (s, j)] +
             ["    " + line for line in self.save_lines(header, state)],
-            then=["%s += 1" % j], iteration=self.untaped)     # its exit edge taped
+            then=["%s += 1" % j], iteration=lambda: self.taping_as(False), leave=leave)
         src.dedent()
-        return exit_
+        return landing
 
     def emit_online_reverse(self, src, header, state):
-        """The reverse of the untaped iterations (the online schedule's gaps, last to
-        first); the taped ones are then reversed as usual."""
-        first, _, _ = self.loop_exit(header)
-        _, back = self.info.counted_headers[header]
-        m, j, s = (self.cp(header, w) for w in ("m", "j", "s"))
+        """The reverse of the untaped iterations (the online schedule's steps: whole
+        iterations, then the one that left the loop), last to first; then the taped
+        ones as usual."""
+        m, j, s, x = (self.cp(header, w) for w in ("m", "j", "s", "x"))
         c = self.counter(header)
         src("if %s:" % self.cp(header, "on"))
         src.indent()
         src("# reverse of the loop's untaped iterations (online checkpointing)")
-        src("%s = %s + %s" % (c, m, j))
-        self.reverse_core(src, header)          # the loop test that ended it
-        src("_online_finish(%s, %s)" % (s, j))
+        src("_online_finish(%s, %s + 1)" % (s, j))
         src("while True:")
         src.indent()
         src("_act = _online_next(%s)" % s)
-        self.emit_schedule_cases(src, header, state, first)
+        self.emit_schedule_cases(src, header, state)
         src.indent()
         src("%s = %s + %s[%d]" % (c, m, s, CAPO))
-        self.emit_back_edge(src, back, header, follow=False)
-        self.reverse_region(src, back, header, header)
-        src("if %s[%d] > 0:  # (the first's loop test is reversed with the taped ones)"
+        src("if %s == -1:" % x)
+        src.indent()
+        self.emit_iteration_reverse(src, header, header_too=False)
+        src("pass")
+        src.dedent()
+        for exiting in self.exiting(header):
+            src("elif %s == %d:" % (x, exiting))
+            src.indent()
+            super().emit_reverse_partial(src, header, exiting)
+            src("pass")
+            src.dedent()
+        src("if %s[%d] > 0:  # (the first's header is reversed with the taped ones)"
             % (s, CAPO))
         src.indent()
         self.reverse_core(src, header)
@@ -342,18 +363,23 @@ class CheckpointedLoops:
         src("else:")
         src("    break")
         src.dedent()
-        src("_recomputed += %s + %s[%d]" % (j, s, ADVANCES))
+        src("_recomputed += %s + 1 + %s[%d]" % (j, s, ADVANCES))
         src("%s = %s" % (c, m))
         src.dedent()
-        return super().emit_reverse_loop(src, header)
+        src("else:")
+        src.indent()
+        super().emit_reverse_partial(src, header)
+        src("pass")
+        src.dedent()
+        return super().emit_reverse_iterations(src, header)
 
-    def emit_schedule_cases(self, src, header, state, first, turns=True):
+    def emit_schedule_cases(self, src, header, state, turns=True):
         """The cases of a schedule's loop on ``_act``: advance, take a snapshot, and
         (``turns``: in the reverse sweep) restore one and the start of the turn case
         (its taped iteration; the caller writes its reverse, indented)."""
         src("if _act == %d:  # advance, untaped" % ADVANCE)
         src.indent()
-        self.emit_advance(src, header, first)
+        self.emit_advance(src, header)
         src.dedent()
         src("elif _act == %d:" % TAKESHOT)
         src.indent()
@@ -367,18 +393,17 @@ class CheckpointedLoops:
         src.dedent()
         src("elif _act == %d or _act == %d:" % (YOUTURN, FIRSTURN))
         src.indent()
-        self.emit_iteration(src, header, first)
+        self.emit_iteration(src, header)
         src("_tape_bytes = max(_tape_bytes, %s + _cp_bytes)" % self.tape_usage())
         src.dedent()
 
     # ---- reverse sweep
-    def emit_reverse_loop(self, src, header):
+    def emit_reverse_loop(self, src, header, exiting=None):
         state = self.checkpointed(header)
         if state is None:
-            return super().emit_reverse_loop(src, header)
-        if self.online(state):
+            return super().emit_reverse_loop(src, header, exiting)
+        if self.online(state, header):
             return self.emit_online_reverse(src, header, state)
-        first, _, _ = self.loop_exit(header)
         entry, _ = self.info.counted_headers[header]
         s, n = self.cp(header, "s"), self.cp(header, "n")
         src("if %s:" % self.cp(header, "on"))
@@ -391,7 +416,7 @@ class CheckpointedLoops:
         src("while True:")
         src.indent()
         src("_act = _revolve_next(%s)" % s)
-        self.emit_schedule_cases(src, header, state, first)
+        self.emit_schedule_cases(src, header, state)
         src.indent()
         src("%s = %s[%d] + 1" % (self.counter(header), s, CAPO))
         self.emit_iteration_reverse(src, header)
@@ -412,18 +437,41 @@ class CheckpointedLoops:
         src.dedent()
         return entry
 
-    def emit_iteration_reverse(self, src, header):
-        """The reverse of one iteration (body, then its loop test) whose tape is on top."""
+    def emit_iteration_reverse(self, src, header, header_too=True):
+        """The reverse of one whole iteration (body, then its header: ``header_too``)
+        whose tape is on top."""
         _, back = self.info.counted_headers[header]
         self.emit_back_edge(src, back, header, follow=False)
         self.reverse_region(src, back, header, header)
-        self.reverse_core(src, header)
+        if header_too:
+            self.reverse_core(src, header)
 
 
 def records_everything(scheme, budget):
-    """Whether options (scheme, budget) leave every loop taped in full: "none", or
-    "auto" without a budget."""
-    return scheme == "none" or (scheme == "auto" and budget is None)
+    """Whether options (scheme, budget) leave every loop taped in full: "none", "auto"
+    without a budget, or "guarded" (taped in full, but a tape that outgrows the budget
+    raises TapeOverBudget)."""
+    return scheme in ("none", "guarded") or (scheme == "auto" and budget is None)
+
+
+def default_budget():
+    """The memory budget when none is given: a fixed fraction of physical memory."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        total = 16 * 2 ** 30
+    return int(total * DEFAULT_BUDGET_FRACTION)
+
+
+def call_options(checkpoint, memory_budget):
+    """The options a call from Python runs with first, and those it reruns with if the
+    first's tape outgrows the budget (or None). Without a budget, "auto" first tapes in
+    full (guarded) within the default budget: compiling the checkpointed variant takes
+    longer, and most runs fit."""
+    if checkpoint == "auto" and memory_budget is None:
+        budget = default_budget()
+        return ("guarded", budget), ("auto", budget)
+    return (checkpoint, memory_budget), None
 
 
 def check_scheme(checkpoint, memory_budget):

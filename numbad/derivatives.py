@@ -30,7 +30,7 @@ class CompiledVJP:
 def vjp_of(f, arg_types, wrt, checkpoint=("none", None)):
     """The compiled VJP of ``f`` for Numba types ``arg_types``, w.r.t. arg indices ``wrt``;
     ``checkpoint``: (scheme, memory budget in bytes or None) for its top-level loops."""
-    if records_everything(*checkpoint):
+    if records_everything(*checkpoint) and checkpoint[0] != "guarded":
         checkpoint = ("none", None)     # one compiled VJP for all such options
     return _cached("vjp", f, arg_types, wrt, tuple(checkpoint))
 
@@ -90,11 +90,12 @@ def _build(mode, func, arg_types, wrt, variant):
         raise not_differentiable("a generator function (%s)" % func.__name__, tir.func_ir.loc)
     _check_outputs(tir, nested=(mode == "jvp"))
     if mode == "vjp":
-        transform = ReverseTransform(tir, wrt, name,
-                                     # callees' loops get the same options (their
-                                     # tapes live during their own VJP call)
-                                     lambda fn, at, w: vjp_of(fn, at, w, variant).dispatcher,
-                                     variant)
+        # callees' loops get the same options (their tapes live during their own VJP
+        # call, in the caller's reverse sweep: "guarded" raises only in forward sweeps,
+        # so callees of a guarded VJP are checkpointed instead)
+        callee_options = ("auto",) + variant[1:] if variant[0] == "guarded" else variant
+        transform = ReverseTransform(tir, wrt, name, lambda fn, at, w: vjp_of(
+            fn, at, w, callee_options).dispatcher, variant)
     else:
         transform = TangentTransform(tir, wrt, name,
                                      lambda fn, at, w, k: jvp_of(fn, at, w, k).dispatcher,

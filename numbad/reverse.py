@@ -39,7 +39,7 @@ from .analysis import (
     operation,
 )
 from .array_runtime import HELPERS, elementwise_vjp
-from .checkpointing import CheckpointedLoops
+from .checkpointing import CheckpointedLoops, TapeOverBudget
 from .errors import NotDifferentiableError, not_differentiable
 from .ir_source import Names, PrimalRenderer, declare_early, parameters, return_sites
 from .runtime import (
@@ -73,7 +73,7 @@ RUNTIME.update(HELPERS)
 RUNTIME.update(_List=typed.List, _revolve_start=revolve_start, _revolve_next=revolve_next,
                _checkpoint_slots=checkpoint_slots, _online_start=online_start,
                _online_take=online_take, _online_finish=online_finish,
-               _online_next=online_next)
+               _online_next=online_next, _TapeOverBudget=TapeOverBudget)
 INTERNAL = ("_blk", "_ft", "_fp", "_fcap", "_it", "_ip", "_icap", "_ret", "_ret_bar",
             "_ret_blk", "_k", "_r", "_tape_bytes", "_ab", "_act", "_cp_bytes", "_snapshots",
             "_recomputed") + tuple(RUNTIME)
@@ -793,6 +793,12 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
                 "%s = 0" % self.counter(dest))
         elif how == "back":
             src("%s += 1" % self.counter(dest))
+            if self.scheme == "guarded":
+                # (memory is given back first: raising from compiled code releases nothing)
+                src("if %s > %d:" % (self.tape_usage(), self.budget))
+                src(*["    _tape_free(%s)" % t for t in self.tapes])
+                src(*["    %s.clear()" % t for t in sorted(self.array_tapes.values())])
+                src("    raise _TapeOverBudget('numbad: the tape outgrew the memory budget')")
         copies = []
         for stmt in self.assigns(dest):
             if self.is_phi(stmt):
@@ -824,8 +830,9 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         """
         info, plan = self.info, self.plans[label]
         returns = {b for b, _ in self.returns}
-        if label in info.loop_body and self.structured(label):
-            return None     # its reverse is a loop of its own
+        if (label in info.loop_body and self.structured(label)) or \
+                self.exits_structured_loop(label):
+            return None     # the reverse of a loop of its own starts here
         if not (plan["floats"] or plan["ints"] or plan["arrays"] or plan["snapshots"]
                 or plan["recompute"] or plan["active"] or plan["restores"]) \
                 and label not in returns and (info.preds[label] or label != info.entry):

@@ -78,7 +78,10 @@ class StructuredLoops:
         return memo[header]
 
     def continue_forward(self, src, dest):
-        """After an edge: the destination written here (``inlined_forward``) or dispatched."""
+        """After an edge: the destination written here (``inlined_forward``) or dispatched
+        (None: a loop whose ways out set ``_blk`` themselves)."""
+        if dest is None:
+            return
         if self.inlined_forward(dest):
             self.forward_body(src, dest)
         else:
@@ -101,7 +104,8 @@ class StructuredLoops:
                 continue
             header, members = item
             if self.structured(header):
-                src("%s _blk == %d:" % (keyword, header))
+                src("%s %s:" % (keyword, " or ".join("_blk == %d" % b for b in (
+                    self.exiting(header) if reverse else [header]))))
                 src.indent()
                 if reverse:
                     self.continue_reverse(src, self.emit_reverse_loop(src, header))
@@ -131,37 +135,83 @@ class StructuredLoops:
             return item if isinstance(item, int) else min(item[1])
         return sorted(items, key=first, reverse=reverse)
 
-    def loop_exit(self, header):
-        """(first body block, exit block, whether the branch is true to stay) of a simple
-        loop, else raises Unstructured."""
+    def loop_exits(self, header):
+        """The ways out of a simple loop: ([(exiting block, block outside it)], the block
+        every way out lands on, or None). A way out lands where a chain of blocks that
+        only pass on (one predecessor, a jump) ends; a side that raises is not a way
+        out. Raises Unstructured for any other shape."""
+        memo = self.__dict__.setdefault("_exits", {})
+        if header not in memo:
+            memo[header] = self._find_exits(header)
+        if memo[header] is None:
+            raise Unstructured
+        return memo[header]
+
+    def _find_exits(self, header):
         info = self.info
         body = info.loop_body[header]
-        term = info.blocks[header].terminator
-        if header not in info.counted_headers or type(term).__name__ != "Branch":
-            raise Unstructured
-        if term.truebr in body and term.falsebr not in body:
-            return term.truebr, term.falsebr, True
-        if term.falsebr in body and term.truebr not in body:
-            return term.falsebr, term.truebr, False
-        raise Unstructured
+        if header not in info.counted_headers:
+            return None
+        exits = []
+        for b in sorted(body):
+            term = info.blocks[b].terminator
+            outs = [t for t in term.get_targets() if t not in body and not self.raises(t)]
+            if not outs:
+                continue
+            if type(term).__name__ != "Branch" or len(outs) != 1 or \
+                    term.truebr == term.falsebr:
+                return None
+            exits.append((b, outs[0]))
+        if not exits:
+            return None
+        if len(exits) == 1:
+            return exits, exits[0][1]
+        landings = {self.exit_chain(out)[-1] for _, out in exits}
+        return exits, (landings.pop() if len(landings) == 1 else None)
+
+    def raises(self, label):
+        """Whether ``label`` is entered from one block only and raises."""
+        return len(self.info.preds[label]) == 1 and type(
+            self.info.blocks[label].terminator).__name__ in ("StaticRaise", "Raise")
+
+    def exit_chain(self, out):
+        """Blocks from ``out`` that only pass on to the next, up to where they land."""
+        info, chain = self.info, [out]
+        while len(info.preds[chain[-1]]) == 1 and len(chain) <= len(info.labels) and \
+                type(info.blocks[chain[-1]].terminator).__name__ == "Jump":
+            chain.append(info.blocks[chain[-1]].terminator.target)
+        return chain
+
+    def exiting(self, header):
+        """The blocks a loop is left from, in order."""
+        return [x for x, _ in self.loop_exits(header)[0]]
+
+    def exits_structured_loop(self, label):
+        """Whether the loop is left from ``label`` by a loop written as a loop."""
+        return any(label in body and self.structured(h) and label in self.exiting(h)
+                   for h, body in self.info.loop_body.items())
 
     def _loop_sets(self, header):
         memo = self.__dict__.setdefault("_dominance", {})
         if header not in memo:
             info = self.info
             body = info.loop_body[header]
-            everything = set(body)
+            everything = set(body) | {None}
 
-            # post-dominators with the header as the exit (the back edge leaves); a block
-            # that only raises never reaches it: post-dominated by anything
-            post = fixpoint(body, lambda n: everything, lambda n: info.succs[n], header)
+            # post-dominators towards the end of the iteration (None: where the back edge
+            # goes); a block that only raises never reaches it: post-dominated by anything
+            post = fixpoint(everything, lambda n: everything, lambda n: [
+                None if m == header else m for m in info.succs[n]], None)
             dom = fixpoint(body, lambda n: everything, lambda n: info.preds[n], header)
             memo[header] = post, dom
         return memo[header]
 
     def join(self, label, header):
-        """Where both sides of the branch ending ``label`` meet again."""
+        """Where both sides of the branch ending ``label`` meet again (the header: only at
+        the next iteration)."""
         j = _immediate(self._loop_sets(header)[0], label)
+        if j is None and self._loop_sets(header)[0][label] == {label, None}:
+            return header
         if j is None:
             raise Unstructured
         return j
@@ -175,45 +225,55 @@ class StructuredLoops:
 
     # ---- forward sweep
     def emit_forward_loop(self, src, header, before=(), then=(),
-                          iteration=contextlib.nullcontext):
-        """The loop at ``header`` as ``while True:``; returns its exit block. ``before``
-        and ``then``: lines starting and ending each iteration; ``iteration``: a context
-        the iteration (loop test and body, not the way out) is written in."""
-        first, exit_, stay = self.loop_exit(header)
-        cond = self.primal.operand(self.info.blocks[header].terminator.cond)
+                          iteration=contextlib.nullcontext, leave=None):
+        """The loop at ``header`` as ``while True:``; returns the block it lands on when
+        left, or None when its ways out go on to different blocks (each sets ``_blk``).
+        ``before`` and ``then``: lines starting and ending each iteration;
+        ``iteration``: a context the iteration is written in; ``leave(src, exiting,
+        out)``: what a way out writes (default: the exit edge and ``break``)."""
+        _, landing = self.loop_exits(header)
         src("while True:  # loop at line %s" % self.info.blocks[header].loc.line)
         src.indent()
         src(*before)
         with iteration():
-            self.forward_stmts(src, header)
-            src("if %s%s:" % ("" if stay else "not ", cond))
-            src.indent()
-            self.emit_edge(src, header, first, follow=False)
-            self.forward_region(src, first, header, header)
+            self.forward_region(src, header, header, header, leave or (
+                lambda src, exiting, out: self.leave_loop(src, header, exiting, out)),
+                whole=True)
             src(*then)
-            src.dedent()
-        src("else:")
-        src.indent()
-        self.emit_edge(src, header, exit_, follow=False)
-        src("break")
         src.dedent()
-        src.dedent()
-        return exit_
+        return landing
 
-    def forward_region(self, src, label, stop, header):
-        """Blocks from ``label`` up to (not including) ``stop``, inside loop ``header``."""
+    def leave_loop(self, src, header, exiting, out):
+        """A way out of a loop written as a loop: the exit edge, the blocks up to where
+        every way out lands (or, if they do not meet, the rest from here), ``break``."""
+        self.emit_edge(src, exiting, out, follow=False)
+        if self.loop_exits(header)[1] is None:
+            self.continue_forward(src, out)
+        else:
+            chain = self.exit_chain(out) if len(self.exiting(header)) > 1 else [out]
+            for b, dest in zip(chain, chain[1:]):
+                self.forward_stmts(src, b)
+                self.emit_edge(src, b, dest, follow=False)
+        src("break")
+
+    def forward_region(self, src, label, stop, header, leave, whole=False):
+        """Blocks from ``label`` up to (not including) ``stop``, inside loop ``header``
+        (``whole``: ``label`` is the header, the iteration is written from its top);
+        ``leave(src, exiting, out)`` writes each way out of the loop."""
         info = self.info
         body = info.loop_body[header]
-        returns = {b for b, _ in self.returns}
         for _ in range(2 * len(info.labels) + 2):
-            if label == stop:
+            if label == stop and not whole:
                 return
-            if label not in body or label in returns:
-                raise Unstructured      # break, continue elsewhere, return
+            whole = False
+            if label not in body:
+                raise Unstructured      # a continue elsewhere
             if label != header and label in info.loop_body:
                 if not self.structured(label):
                     raise Unstructured
                 label = self.emit_forward_loop(src, label)
+                if label is None:
+                    raise Unstructured  # its ways out do not meet again
                 continue
             self.forward_stmts(src, label)
             term = info.blocks[label].terminator
@@ -222,13 +282,29 @@ class StructuredLoops:
                 self.emit_edge(src, label, term.target, follow=False)
                 label = term.target
             elif k == "Branch":
+                cond = self.primal.operand(term.cond)
+                aside = [t for t in (term.truebr, term.falsebr) if t not in body]
+                if aside:       # a way out of the loop, or a side that raises
+                    out = aside[0]
+                    stay = term.falsebr if out == term.truebr else term.truebr
+                    src("if %s%s:" % ("" if out == term.truebr else "not ", cond))
+                    src.indent()
+                    if self.raises(out):
+                        self.emit_edge(src, label, out, follow=False)
+                        self.forward_stmts(src, out)
+                        self.emit_raise(src, info.blocks[out].terminator)
+                    else:
+                        leave(src, label, out)
+                    src.dedent()
+                    self.emit_edge(src, label, stay, follow=False)
+                    label = stay
+                    continue
                 meet = self.join(label, header)
-                for keyword, target in (("if %s:" % self.primal.operand(term.cond),
-                                         term.truebr), ("else:", term.falsebr)):
+                for keyword, target in (("if %s:" % cond, term.truebr), ("else:", term.falsebr)):
                     src(keyword)
                     src.indent()
                     self.emit_edge(src, label, target, follow=False)
-                    self.forward_region(src, target, meet, header)
+                    self.forward_region(src, target, meet, header, leave)
                     src("pass")
                     src.dedent()
                 label = meet
@@ -240,9 +316,32 @@ class StructuredLoops:
         raise Unstructured
 
     # ---- reverse sweep
-    def emit_reverse_loop(self, src, header):
-        """The reverse of the loop at ``header``; returns the block that entered it."""
-        self.loop_exit(header)
+    def emit_reverse_loop(self, src, header, exiting=None):
+        """The reverse of the loop at ``header``, entered from the block it was left from
+        (``exiting``, or if None and there are several, ``_blk``); returns the block that
+        entered the loop."""
+        self.emit_reverse_partial(src, header, exiting)
+        return self.emit_reverse_iterations(src, header)
+
+    def emit_reverse_partial(self, src, header, exiting=None):
+        """The reverse of the last iteration's blocks, from where it left the loop back
+        to (not including) the header."""
+        places = self.exiting(header) if exiting is None else [exiting]
+        if len(places) == 1:
+            if places[0] != header:
+                self.reverse_region(src, places[0], header, header)
+            return
+        for i, x in enumerate(places):
+            src("%s _blk == %d:" % ("if" if i == 0 else "elif", x))
+            src.indent()
+            if x != header:
+                self.reverse_region(src, x, header, header)
+            src("pass")
+            src.dedent()
+
+    def emit_reverse_iterations(self, src, header):
+        """The reverse of the header, then of whole iterations, last to first; returns the
+        block that entered the loop."""
         entry, back = self.info.counted_headers[header]
         src("while True:  # reverse of the loop at line %s" % self.info.blocks[header].loc.line)
         src.indent()
@@ -259,6 +358,12 @@ class StructuredLoops:
         src.dedent()
         return entry
 
+    def nested_loop(self, label, header):
+        """The outermost loop inside loop ``header`` (not itself) that holds ``label``."""
+        inner = [h for h, b in self.info.loop_body.items() if label in b and h != header
+                 and b < self.info.loop_body[header]]
+        return max(inner, key=lambda h: len(self.info.loop_body[h]), default=None)
+
     def reverse_region(self, src, label, stop, header):
         """The reverse of the blocks from ``label`` back to (not including) ``stop``."""
         info = self.info
@@ -268,10 +373,11 @@ class StructuredLoops:
                 return
             if label not in body:
                 raise Unstructured
-            if label != header and label in info.loop_body:
-                if not self.structured(label):
+            inner = self.nested_loop(label, header)
+            if inner is not None:
+                if not self.structured(inner) or label not in self.exiting(inner):
                     raise Unstructured
-                label = self.emit_reverse_loop(src, label)
+                label = self.emit_reverse_loop(src, inner, label)
                 continue
             self.reverse_core(src, label)
             preds = info.preds[label]
@@ -280,6 +386,9 @@ class StructuredLoops:
                 label = preds[0]
                 continue
             branch = self.split(label, header)
+            inner = self.nested_loop(branch, header)
+            if inner is not None:   # where a loop's ways out meet: each side reverses it
+                branch = info.counted_headers[inner][0]
 
             def side(p, label=label, branch=branch):
                 self.emit_back_edge(src, p, label, follow=False)

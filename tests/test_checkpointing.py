@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
+from numba import typeof as numba_typeof
 from numba.core import types
 from test_reverse_control_flow import (
     f_break_continue,
@@ -27,6 +28,7 @@ from test_reverse_double_buffering import (
     swap_rows_of_one_array,
     swaps_inside_an_outer_loop,
 )
+from test_structured_loops import bottom_tested_while, break_with_work, early_return
 
 import numbad
 from benchmarks.heat1d import heat, heat_slices
@@ -143,6 +145,17 @@ def test_online_schedule_costs_little_more_than_binomial_with_ample_slots():
     assert online + steps <= 3 * (S.optimal_recomputations(steps, snaps) + steps)
 
 
+def relax_until_flat(u0, k, tol):
+    """A while loop over an array updated in place, left once it is flat enough."""
+    u = u0.copy()
+    sweeps = 0
+    while np.max(np.abs(u[1:] - u[:-1])) > tol and sweeps < 500:
+        u[1:-1] += k * (u[:-2] - 2.0 * u[1:-1] + u[2:])
+        u[0] = u[0] * (1.0 - k)
+        sweeps += 1
+    return np.sum(u * u) + sweeps
+
+
 LORENZ = (1.0, 1.0, 1.05, 10.0, 28.0, 8 / 3, 1e-3)
 rng = np.random.default_rng(7)
 PROGRAMS = [
@@ -153,9 +166,12 @@ PROGRAMS = [
     (heat, (rng.normal(size=8), 0.2, 30)), (heat_slices, (rng.normal(size=8), 0.2, 30)),
     (swap_elements, (rng.normal(size=7), 0.2, 6)),
     (scratch_per_step, (rng.normal(size=5), 0.3, 4)),
-    # shapes that are recorded in full whatever the scheme (for now): they must still agree
+    # while loops and loops left from inside: the online schedule
     (oscillator, (1.0, 0.3, 1.0, 1e-2, 1e-3)), (f_break_continue, (0.7, 10)),
-    (f_early_return, (1.3, 20)), (f_nested_while, (0.7, 6)),
+    (f_early_return, (1.3, 20)), (f_early_return, (0.5, 20)), (f_nested_while, (0.7, 6)),
+    (bottom_tested_while, (0.3, 9)), (break_with_work, (0.3, 9)), (early_return, (0.8, 9)),
+    (relax_until_flat, (rng.normal(size=8), 0.2, 0.05)),
+    # shapes that are recorded in full whatever the scheme (for now): they must still agree
     (allocate_each_step, (rng.normal(size=7), 0.2, 6)),
     (swap_rows_of_one_array, (rng.normal(size=(2, 6)), 0.3, 5)),
     (swaps_inside_an_outer_loop, (rng.normal(size=5), 0.3, 3, 4)),
@@ -186,6 +202,24 @@ def test_every_scheme_gives_the_recorded_gradient(f, args, scheme):
     g = numbad.grad(f, argnums=nums, **options)
     for got, want in zip(g(*args), expected):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+CHECKPOINTED_SHAPES = [(oscillator, (1.0, 0.3, 1.0, 1e-2, 1e-3)), (f_nested_while, (0.7, 6)),
+                       (bottom_tested_while, (0.3, 9)), (f_early_return, (0.5, 20)),
+                       (break_with_work, (0.3, 9)), (f_break_continue, (0.7, 10)),
+                       (relax_until_flat, (rng.normal(size=8), 0.2, 0.05))]
+
+
+@pytest.mark.parametrize("f, args", CHECKPOINTED_SHAPES, ids=lambda v: getattr(
+    v, "__name__", ""))
+def test_while_loops_and_loops_left_from_inside_are_checkpointed(f, args):
+    """Not taped in full: the online schedule's snapshots, and the recorded gradient."""
+    nums = float_args(args)
+    expected = numbad.grad(f, argnums=nums, checkpoint="none")(*args)
+    g = numbad.grad(f, argnums=nums, checkpoint="online")
+    for got, want in zip(g(*args), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert g.stats["snapshots"] > 0 and g.stats["recomputed_iterations"] > 0
 
 
 def test_stats_of_a_checkpointed_run():
@@ -265,3 +299,41 @@ def test_loops_inside_called_functions_are_checkpointed_too():
     assert snapshots > 0 and recomputed > 0 and tape_bytes <= 4096
     np.testing.assert_allclose(bars, numbad.grad(simulate, argnums=(0, 1))(*args),
                                rtol=1e-12)
+
+
+@pytest.fixture
+def small_default_budget(monkeypatch):
+    """The default memory budget (a fraction of physical memory) made 64 KiB."""
+    from numbad import checkpointing
+    monkeypatch.setattr(checkpointing, "default_budget", lambda: 64 * 1024)
+    return 64 * 1024
+
+
+def test_the_default_budget_reruns_checkpointed_a_call_whose_tape_outgrows_it(
+        small_default_budget):
+    args = LORENZ + (20_000,)
+    recorded = numbad.grad(lorenz, argnums=(0, 3), checkpoint="none")
+    expected = recorded(*args)
+    assert recorded.stats["tape_bytes"] > small_default_budget
+    g = numbad.grad(lorenz, argnums=(0, 3))         # checkpoint="auto", no budget given
+    short = g(*(LORENZ + (100,)))                   # fits: taped in full
+    assert g.stats["snapshots"] == 0
+    np.testing.assert_allclose(short, recorded(*(LORENZ + (100,))), rtol=1e-12)
+    for _ in range(2):      # outgrows it: rerun checkpointed (and from then on)
+        np.testing.assert_allclose(g(*args), expected, rtol=1e-12)
+        assert g.stats["snapshots"] > 0 and g.stats["tape_bytes"] <= small_default_budget
+    _, f_vjp = numbad.vjp(lorenz, *args)
+    bars = f_vjp(1.0)
+    np.testing.assert_allclose((bars[0], bars[3]), expected, rtol=1e-12)
+    assert f_vjp.stats["tape_bytes"] <= small_default_budget
+
+
+def test_a_guarded_vjp_raises_once_its_tape_outgrows_the_budget():
+    from numbad.checkpointing import TapeOverBudget
+    types_ = tuple(numba_typeof(a) for a in LORENZ + (20_000,))
+    guarded = vjp_of(lorenz, types_, (0,), ("guarded", 64 * 1024))
+    assert "_TapeOverBudget" in guarded.source
+    with pytest.raises(TapeOverBudget):
+        guarded.dispatcher(*(LORENZ + (20_000,)), 1.0)
+    _, bars, (tape_bytes, _, _) = guarded.dispatcher(*(LORENZ + (100,)), 1.0)
+    assert 0 < tape_bytes <= 64 * 1024

@@ -36,3 +36,17 @@ def test_long_simulation_example_stays_within_its_budget():
         assert abs(got - want) <= 1e-12 * abs(want)
     assert stats["recomputed_iterations"] > 0
     assert stats["tape_bytes"] <= budget < recorded.stats["tape_bytes"]
+
+
+def test_adaptive_ode_example_checkpoints_its_while_loop_within_budget():
+    module = runpy.run_path(str(EXAMPLES / "adaptive_ode.py"))
+    budget = 16 * 1024
+    grads, stats = module["main"](60.0, budget=budget)
+    steps = module["np"].zeros(1, module["np"].int64)
+    recorded = module["numbad"].grad(module["van_der_pol"], argnums=module["PARAMS"],
+                                     checkpoint="none")
+    expected = recorded(*module["arguments"](60.0, steps))
+    for got, want in zip(grads, expected):
+        assert abs(got - want) <= 1e-12 * abs(want)
+    assert stats["snapshots"] > 0 and stats["recomputed_iterations"] > 0
+    assert stats["tape_bytes"] <= budget < recorded.stats["tape_bytes"]

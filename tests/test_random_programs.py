@@ -2,6 +2,7 @@
 
 Programs mix straight-line arithmetic, smooth math functions, counted `for`
 loops with run-time trip counts, `while` loops with data-dependent exits,
+`break`, `continue` and `return` inside loops,
 nested if/else on float comparisons and calls to a generated @njit helper.
 Every assignment goes through a bounded function (sin, tanh, atan, cos) so
 values stay finite; where a branch or a trip count flips inside the
@@ -45,14 +46,25 @@ def expressions(draw, depth=0):
 
 
 @st.composite
-def statements(draw, depth=0, indent="    "):
-    kind = draw(st.sampled_from(["assign", "assign", "for", "while", "if"] if depth < 2
-                                else ["assign"]))
+def statements(draw, depth=0, indent="    ", loop=None):
+    """Lines of one statement; ``loop``: the kind of the innermost loop around it (a
+    ``break``, ``return`` or, in a ``for`` loop, ``continue`` may leave it)."""
+    kinds = ["assign", "assign", "for", "while", "if"] if depth < 2 else ["assign"]
+    if loop is not None:
+        kinds += ["break", "return"] + (["continue"] if loop == "for" else [])
+    kind = draw(st.sampled_from(kinds))
     if kind == "assign":
         target = draw(st.sampled_from(VARS))
         return ["%s%s = %s(%s)" % (indent, target, draw(st.sampled_from(BOUNDED)),
                                    draw(expressions()))]
-    body = draw(st.lists(statements(depth + 1, indent + "    "), min_size=1, max_size=3))
+    if kind in ("break", "return", "continue"):
+        leave = {"break": "break", "continue": "continue",
+                 "return": "return %s" % draw(expressions())}[kind]
+        return ["%sif %s > %s:" % (indent, draw(st.sampled_from(VARS)),
+                                   repr(draw(st.sampled_from([0.3, 0.8])))),
+                "%s    %s" % (indent, leave)]
+    inner = kind if kind in ("for", "while") else loop
+    body = draw(st.lists(statements(depth + 1, indent + "    ", inner), min_size=1, max_size=3))
     body = [line for stmt in body for line in stmt]
     if kind == "for":
         return ["%sfor i%d in range(n):" % (indent, depth)] + body + \
@@ -63,7 +75,7 @@ def statements(draw, depth=0, indent="    "):
                 "%swhile %s < %s and %s < n + 2:" % (indent, draw(st.sampled_from(VARS)),
                                                      repr(draw(st.sampled_from([0.5, 0.9]))), k)
                 ] + body + ["%s    %s += 1" % (indent, k)]
-    other = draw(st.lists(statements(depth + 1, indent + "    "), min_size=1, max_size=2))
+    other = draw(st.lists(statements(depth + 1, indent + "    ", loop), min_size=1, max_size=2))
     return ["%sif %s > %s:" % (indent, draw(st.sampled_from(VARS + ["x"])),
                                draw(st.sampled_from(VARS + ["y"])))] + body + \
            ["%selse:" % indent] + [line for stmt in other for line in stmt]
@@ -153,23 +165,28 @@ def test_random_program_hessian_vector_products_explored(source, x, y, n):
     _hvp_matches_gradient_differences(source, x, y, n)
 
 
-def _checkpointed_matches_recorded(source, x, y, n):
+def _checkpointed_matches_recorded(source, x, y, n, scheme):
     f = load(source)
     assume(math.isfinite(f(x, y, n)))
     recorded = numbad.grad(f, argnums=(0, 1), checkpoint="none")(x, y, n)
-    checkpointed = numbad.grad(f, argnums=(0, 1), checkpoint="binomial")(x, y, n)
+    checkpointed = numbad.grad(f, argnums=(0, 1), checkpoint=scheme)(x, y, n)
     np.testing.assert_allclose(checkpointed, recorded, rtol=1e-12, atol=1e-14,
                                err_msg=source)
 
 
-@settings(max_examples=3)
-@given(programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 6))
-def test_random_programs_checkpointed_give_the_recorded_gradient(source, x, y, n):
-    _checkpointed_matches_recorded(source, x, y, n)
+CHECKPOINTED = (programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 6),
+                st.sampled_from(["binomial", "online"]))
+
+
+@settings(max_examples=4)
+@given(*CHECKPOINTED)
+def test_random_programs_checkpointed_give_the_recorded_gradient(source, x, y, n, scheme):
+    _checkpointed_matches_recorded(source, x, y, n, scheme)
 
 
 @pytest.mark.slow
 @settings(max_examples=40)
-@given(programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 6))
-def test_random_programs_checkpointed_give_the_recorded_gradient_explored(source, x, y, n):
-    _checkpointed_matches_recorded(source, x, y, n)
+@given(*CHECKPOINTED)
+def test_random_programs_checkpointed_give_the_recorded_gradient_explored(source, x, y, n,
+                                                                           scheme):
+    _checkpointed_matches_recorded(source, x, y, n, scheme)

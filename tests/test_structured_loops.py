@@ -1,6 +1,8 @@
-"""Simple loop nests are written as loops in both sweeps (no block dispatch inside), and
-loops of other shapes fall back to dispatch; both give the same derivatives."""
+"""Loop nests are written as loops in both sweeps (no block dispatch inside) — loops
+left from inside too (``while a and b``, ``break``, ``return``) — and loops of other
+shapes fall back to dispatch; both give the same derivatives."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -70,13 +72,90 @@ def skip_with_continue(x, n):
     return s
 
 
-@pytest.mark.parametrize("f, structured", [
-    (branches_in_loop, True), (data_dependent_while, True), (skip_with_continue, True),
-    (two_exit_while, False), (early_break, False)])
+def break_with_work(x, n):
+    s = x
+    for i in range(n):
+        s = s * 0.9 + math.sin(x + i)
+        if s > 1.5:
+            s = s * x
+            break
+        s += 0.1
+    return s
+
+
+def early_return(x, n):
+    s = x
+    for i in range(n):
+        s = s * x + 0.2
+        if s > 2.0:
+            return s * math.cos(x)
+        if i > 100:
+            raise ValueError("too long")
+    return -s
+
+
+def bottom_tested_while(x, n):     # a branch in the body: the test is in its own block
+    s, k = 0.0, 0
+    while s < 2.0 + 0.01 * n and k < 1000:
+        if k % 2 == 0:
+            s += x * 0.3
+        else:
+            s += 0.1 * math.cos(s * x)
+        k += 1
+    return s * x
+
+
+def inner_loops_left_from_inside(x, n):
+    s = x
+    for i in range(n):
+        k = 0
+        while s < 3.0 + i and k < 50:
+            s += 0.2 + 0.1 * math.sin(x * k)
+            k += 1
+        for j in range(6):
+            if s * j > 4.0 + i:
+                s = s * 0.5
+                break
+            s += 0.01 * x
+        t = 0.0
+        while True:
+            t += x * 0.5
+            if t > 1.0:
+                break
+        s = s * 0.9 + t
+    return s
+
+
+def returns_from_a_nested_loop(x, n):   # left from two loops at once: the outer dispatched
+    s = x
+    for i in range(n):
+        for j in range(3):
+            s = s * 0.95 + x * j
+            if s > 2.0 + i:
+                return s
+    return s * 2.0
+
+
+SHAPES = [(branches_in_loop, True), (data_dependent_while, True), (skip_with_continue, True),
+          (two_exit_while, True), (early_break, True), (break_with_work, True),
+          (early_return, True), (bottom_tested_while, True),
+          (inner_loops_left_from_inside, True), (returns_from_a_nested_loop, False)]
+
+
+@pytest.mark.parametrize("f, structured", SHAPES)
 @pytest.mark.parametrize("x", [0.3, 0.8])
 def test_loop_shapes_against_finite_differences(f, structured, x):
     args = (x, 9)
     g = numbad.grad(f)
     source = g.source(*args)
-    assert ("# reverse of the loop at line" in source) == structured
+    assert "# reverse of the loop at line" in source
+    # a loop left to dispatch is a case "if _blk == a or _blk == b:  # loop at line"
+    assert (re.search(r"_blk == \d+:  # loop at line", source) is None) == structured
     np.testing.assert_allclose(g(*args), central_difference(f, args, 0), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("f, structured", SHAPES)
+def test_loop_shapes_in_forward_mode(f, structured):
+    args = (0.7, 9)
+    _, tangent = numbad.jvp(f, args, (1.0, 0))
+    np.testing.assert_allclose(tangent, central_difference(f, args, 0), rtol=1e-6, atol=1e-9)
