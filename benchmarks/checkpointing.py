@@ -188,9 +188,11 @@ def plan(quick):
     return runs
 
 
-def run(quick):
+def run(quick, only=None):
     rows, bases = [], {}
     for name, size, contender, steps, skipped in plan(quick):
+        if only is not None and name != only:
+            continue
         row = {"workload": name, "size": size, "contender": contender, "steps": steps}
         if skipped:
             rows.append(dict(row, skipped=skipped))
@@ -206,6 +208,20 @@ def run(quick):
             stats=result["stats"], steps=result["steps_taken"]))
     return {"budget_bytes": {"lorenz": BUDGET, "adaptive": BUDGET, "heat2d": HEAT_BUDGET},
             "rows": rows}
+
+
+def _merged(name, results, workload):
+    """``results`` of one workload with the other workloads' rows of the last full
+    results file (each row keeps the date it was measured)."""
+    path = os.path.join(harness.RESULTS_DIR, name + ".json")
+    if not os.path.exists(path):
+        return results
+    with open(path) as fh:
+        earlier = json.load(fh)
+    today = time.strftime("%Y-%m-%d")
+    kept = [dict(r, measured=r.get("measured", earlier.get("timestamp", "")[:10]))
+            for r in earlier["rows"] if r["workload"] != workload]
+    return dict(results, rows=kept + [dict(r, measured=today) for r in results["rows"]])
 
 
 def plot(results, path):
@@ -238,11 +254,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--child", nargs=4)
+    parser.add_argument("--workload", choices=("lorenz", "adaptive", "heat2d"),
+                        help="measure this workload only; the other rows of the "
+                        "results file are kept from their own run")
     opts = parser.parse_args(argv)
     if opts.child:
         name, size, contender, steps = opts.child
         return child(name, int(size), contender, int(steps))
-    results = run(opts.quick)
+    results = run(opts.quick, opts.workload)
+    name = "checkpointing_quick" if opts.quick else "checkpointing"
+    if opts.workload:
+        results = _merged(name, results, opts.workload)
     table = []
     for r in results["rows"]:
         what = "%s %s" % (r["workload"], "%dx%d" % (r["size"], r["size"]) if r["size"] else "")
@@ -262,7 +284,6 @@ def main(argv=None):
                         % (BUDGET // 2 ** 20, HEAT_BUDGET // 2 ** 20),
                         ["workload", "contender", "steps", "peak RSS growth (MiB)",
                          "gradient / primal", "numbad stats"], table)
-    name = "checkpointing_quick" if opts.quick else "checkpointing"
     path = harness.write_json(name, results)
     try:
         plot(results, path[:-5] + ".png")

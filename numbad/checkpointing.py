@@ -1,17 +1,23 @@
 """Checkpointed loops: the reverse sweep of a long loop within a memory budget.
 
-For a top-level ``for i in range(...)`` loop written as a loop (structured.py),
-the reverse transform can emit, instead of "tape every iteration":
+For a top-level loop written as a loop (structured.py), the reverse transform
+can emit, instead of "tape every iteration":
 
-* forward sweep: iteration 0 runs taped, which measures what one iteration
+* a ``for i in range(...)`` loop left only by its header (its trip count known
+  when it starts): iteration 0 runs taped, which measures what one iteration
   tapes; if the rest would not fit the budget (or ``checkpoint="binomial"``),
   the remaining iterations run under a Revolve schedule (schedules.py):
   untaped, with snapshots of the loop-carried state in slots, the last
-  iteration taped; otherwise the loop goes on taping as usual;
-* reverse sweep: the last iteration is reversed from the tape, then the
-  schedule restores snapshots, re-runs iterations untaped and, one at a time,
-  runs an iteration taped and reverses it at once; iteration 0 last, from the
-  tape.
+  iteration taped. The reverse sweep reverses the last iteration from the
+  tape, then the schedule restores snapshots, re-runs iterations untaped and,
+  one at a time, runs an iteration taped and reverses it at once; iteration 0
+  last, from the tape;
+* any other loop (``while``, left by ``break`` or ``return``; or
+  ``checkpoint="online"``): taped while the tape stays under half the budget,
+  then untaped under the online schedule, a snapshot every so many iterations,
+  until it is left. The reverse sweep reverses those iterations last to first
+  (the schedule's gaps, each by Revolve): the one that left the loop is re-run
+  taped and reversed from the block it left from; then the taped ones.
 
 The loop-carried state is what a header phi holds (Numba's SSA puts every value
 carried from one iteration to the next there), the range counter, and the

@@ -8,14 +8,19 @@ the same loops written plainly). Python code mostly has loops of one shape,
 which this module writes as ``while True:`` with ``if``/``else`` inside:
 
 * a counted loop (one way in, one back edge: ``FunctionInfo.counted_headers``)
-  whose only way out is its header's branch (no ``break`` or ``return`` inside);
+  left by branches whose other side stays in it: the header's test (``for``),
+  the test at the bottom (Python 3.11 compiles ``while c:`` as a guard and a
+  test in the last block), each part of ``a and b``, ``break`` and ``return``
+  (a side that raises is not a way out: it just ends);
 * whose body is if/else diamonds (joined where both sides meet again: the
-  branch's immediate post-dominator) and nested loops of the same shape; a side
-  that raises just ends.
+  branch's immediate post-dominator) and nested loops of the same shape whose
+  ways out all land on one block.
 
-The forward sweep runs such a loop as it is written; the reverse sweep runs
-its mirror image: the iteration counter picks "another iteration" or "done",
-each join pops which side was taken and walks that side back to the branch.
+The forward sweep runs such a loop as it is written (each way out: its edge and
+``break``); the reverse sweep runs its mirror image: from the block the loop was
+left from back to the header (``_blk`` says which, if there are several), then
+the iteration counter picks "another iteration" or "done", and each join pops
+which side was taken and walks that side back to the branch.
 Anything else falls back to dispatch, loop by loop (``structured`` tries both
 emissions and keeps the answer).
 """
