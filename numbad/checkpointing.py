@@ -178,6 +178,7 @@ class CheckpointedLoops:
             % self.info.blocks[header].loc.line)
         src("%s = len(range(%s_i, %s_stop, %s_step))" % (n, c, c, c))
         src("%s = False" % on)
+        self.emit_state_bytes(src, header, state, schedule_bytes=8)
         src("if %s > 0:" % n)
         src.indent()
         src("%s = %s" % (self.cp(header, "b0"), self.tape_usage()))
@@ -200,7 +201,6 @@ class CheckpointedLoops:
         """After the taped iteration 0: whether to checkpoint the rest, and its slots."""
         n, on, b1 = self.cp(header, "n"), self.cp(header, "on"), self.cp(header, "b1")
         budget = self.budget_source()
-        self.emit_state_bytes(src, header, state, schedule_bytes=8)
         if self.scheme == "binomial":
             src("%s = %s > 1" % (on, n))
         else:   # auto: tape on while the whole loop fits
@@ -220,10 +220,14 @@ class CheckpointedLoops:
 
     def emit_state_bytes(self, src, header, state, schedule_bytes):
         """Bytes one slot takes: the state's numbers and arrays, and the schedule's own
-        bookkeeping per slot."""
+        bookkeeping per slot; with a budget, a budget that cannot hold one slot is
+        refused before the loop runs."""
         src("%s = %s" % (self.cp(header, "sb"), " + ".join(
             ["8 * %d" % (len(state.floats) + len(state.ints) + len(state.bools) + 1)] +
             ["%s.nbytes" % a for a in state.arrays] + [str(schedule_bytes)])))
+        if self.budget is not None:
+            src("_checkpoint_slots(-1, %s, %s, %s)  # (MemoryError if none)" % (
+                self.cp(header, "sb"), self.budget_source(), self.tape_usage()))
 
     def emit_slots(self, src, header, state):
         k = self.cp(header, "k")
@@ -311,11 +315,11 @@ class CheckpointedLoops:
             % self.info.blocks[header].loc.line)
         src("%s = %s = 0" % (m, j), "%s = False" % on,
             "%s = %s" % (self.cp(header, "b0"), self.tape_usage()))
+        self.emit_state_bytes(src, header, state, schedule_bytes=24)
         landing = super().emit_forward_loop(src, header, then=[
             "%s += 1" % m, "if %s:" % switch, "    %s = True" % on, "    break"])
         src("if %s:" % on)
         src.indent()
-        self.emit_state_bytes(src, header, state, schedule_bytes=24)
         src("%s = _checkpoint_slots(-1, %s, %s, %s + 2 * ((%s - %s) // %s))" % (
             self.cp(header, "k"), self.cp(header, "sb"), self.budget_source(),
             self.tape_usage(), self.tape_usage(), self.cp(header, "b0"), m))

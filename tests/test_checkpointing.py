@@ -250,10 +250,26 @@ def test_auto_records_everything_when_it_fits_and_checkpoints_within_the_budget(
         assert tight.stats["tape_bytes"] <= budget
 
 
-def test_a_budget_too_small_for_one_snapshot_is_an_error():
-    g = numbad.grad(heat_slices, memory_budget=64)
+def heat_that_fails_in_its_first_step(u0, alpha, steps):
+    u = u0.copy()
+    for i in range(steps):
+        u[1:-1] += alpha * (u[:-2] - 2.0 * u[1:-1] + u[2:])
+        if i == 0:
+            raise ValueError("the loop ran")
+    return np.sum(u * u)
+
+
+@pytest.mark.parametrize("scheme", ["auto", "online"])
+def test_a_budget_too_small_for_one_snapshot_is_an_error_before_the_loop_runs(scheme):
+    g = numbad.grad(heat_slices, memory_budget=64, checkpoint=scheme)
     with pytest.raises(MemoryError, match="memory budget"):
         g(np.ones(50), 0.1, 100)
+    g = numbad.grad(heat_that_fails_in_its_first_step, memory_budget=256, checkpoint=scheme)
+    with pytest.raises(MemoryError, match="memory budget"):
+        g(np.ones(50), 0.1, 100)
+    with pytest.raises(ValueError, match="the loop ran"):     # (a budget that holds it)
+        numbad.grad(heat_that_fails_in_its_first_step, memory_budget=2 ** 20,
+                    checkpoint=scheme)(np.ones(50), 0.1, 100)
 
 
 def test_options_are_checked():
