@@ -192,6 +192,17 @@ class FunctionInfo:
 
 # ---------------------------------------------------------------- types
 
+def incoming_value(phi, pred, info=None):
+    """The variable ``phi`` takes from block ``pred``; None for none, or (given ``info``)
+    for one Numba's SSA left undefined on that path (its value is never used)."""
+    for v, b in zip(phi.incoming_values, phi.incoming_blocks):
+        if b == pred:
+            if kind(v) != "Var" or (info is not None and v.name not in info.defs):
+                return None
+            return v
+    return None
+
+
 def is_float(t):
     return isinstance(t, types.Float)
 

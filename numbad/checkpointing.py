@@ -30,7 +30,7 @@ import os
 
 from numba.core import types
 
-from .analysis import is_view, kind
+from .analysis import incoming_value, is_view, kind
 from .schedules import (
     ADVANCE,
     ADVANCES,
@@ -64,9 +64,10 @@ class LoopState:
     """What restarting an iteration of one loop needs: float and int/bool scalars
     (generated-code names) and arrays whose contents the loop changes."""
 
-    def __init__(self, floats, ints, bools, arrays, counter):
+    def __init__(self, floats, ints, bools, arrays, counter, refs=()):
         self.floats, self.ints, self.bools, self.arrays = floats, ints, bools, arrays
         self.counter = counter      # base name of a range loop's counter, else None
+        self.refs = list(refs)      # arrays swapped each step: phis' and adjoints' names
 
 
 class CheckpointedLoops:
@@ -99,7 +100,7 @@ class CheckpointedLoops:
         for stmt in self.assigns(header):
             if kind(stmt.value) == "Expr" and stmt.value.op == "iternext":
                 counter = self.primal.counter(stmt.value.value.name)[0]
-        floats, ints, bools = [], [], []
+        floats, ints, bools, refs, swapped = [], [], [], [], set()
         if counter is not None:
             ints.append(counter + "_i")
         for stmt in self.assigns(header):
@@ -112,8 +113,16 @@ class CheckpointedLoops:
                 bools.append(self.names.var(name))
             elif isinstance(t, types.Integer):
                 ints.append(self.names.var(name))
-            elif not (isinstance(t, types.Array) and self.outside(info.alias_root(name), header)):
-                raise Unsuitable("a loop-carried %s" % t)
+            elif isinstance(t, types.Array) and self.outside(info.alias_root(name), header):
+                pass
+            else:
+                first = self.swapped(name, header)
+                if first is None:
+                    raise Unsuitable("a loop-carried %s" % t)
+                refs.append((self.names.var(name), t))
+                if self.active(name):       # (adjoint arrays are made C-contiguous)
+                    refs.append((self.bar(name), types.Array(t.dtype, t.ndim, "C")))
+                swapped.add(self.names.var(first))
         arrays = set()
         for label in body:
             for stmt in info.blocks[label].body:
@@ -131,7 +140,29 @@ class CheckpointedLoops:
                     raise Unsuitable("an array written in the loop whose memory is not "
                                      "made before it")
                 # else memory made in this iteration: not carried (no array phi but aliases)
-        return LoopState(floats, ints, bools, sorted(arrays), counter)
+        return LoopState(floats, ints, bools, sorted(arrays | swapped), counter, refs)
+
+    def swapped(self, name, header):
+        """The array made before loop ``header`` that its array phi ``name`` starts with,
+        if each iteration the phi gets the array another of its phis held (double
+        buffering: ``u, v = v, u``) and its adjoint moves without being taped; else
+        None."""
+        info = self.info
+        entry, back = info.counted_headers[header]
+        phi = info.defs[name][1].value
+        came, first = incoming_value(phi, back), incoming_value(phi, entry)
+        while came is not None and came.name in info.defs and \
+                kind(info.defs[came.name][1].value) == "Var":
+            came = info.defs[came.name][1].value
+        header_phis = {s.target.name for s in self.assigns(header) if self.is_phi(s)}
+        if came is None or came.name not in header_phis or first is None:
+            return None
+        root = info.alias_root(first.name)
+        if not self.outside(root, header) or is_view(info, info.defs[root][1]):
+            return None
+        if self.active(name) and name in self.ref_moves(back, header)[1]:
+            return None
+        return root
 
     def outside(self, name, header):
         """Whether array ``name`` is made before loop ``header`` (its block dominates the
@@ -237,6 +268,11 @@ class CheckpointedLoops:
         for j, a in enumerate(state.arrays):
             src("%s = np.empty((%s,) + %s.shape, %s.dtype)" % (self.cp(header, "a%d_" % j),
                                                              k, a, a))
+        for j, (r, t) in enumerate(state.refs):     # which array each name held
+            slots = self.cp(header, "r%d_" % j)
+            self.ns["_T" + slots] = t
+            src("%s = _List.empty_list(_T%s)" % (slots, slots),
+                "for _ in range(%s):" % k, "    %s.append(%s)" % (slots, r))
         src("_cp_bytes += %s * %s" % (k, self.cp(header, "sb")))
 
     def emit_checkpointed_forward(self, src, header, state, exit_):
@@ -293,6 +329,8 @@ class CheckpointedLoops:
                    for j, v in enumerate(state.bools)]
         places += [("%s[%s]" % (self.cp(header, "a%d_" % j), slot), a, "array")
                    for j, a in enumerate(state.arrays)]
+        places += [("%s[%s]" % (self.cp(header, "r%d_" % j), slot), r, "reference")
+                   for j, (r, _) in enumerate(state.refs)]
         return places
 
     def save_lines(self, header, state):

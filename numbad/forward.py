@@ -30,6 +30,7 @@ from .analysis import (
     call_arg_types,
     callee_name,
     derivative,
+    incoming_value,
     is_allocation,
     is_differentiable_callee,
     is_fill,
@@ -46,7 +47,6 @@ from .ir_source import Names, PrimalRenderer, declare_early, parameters, return_
 from .reverse import (
     _PLACEHOLDER,
     Source,
-    _incoming,
     _paren,
     _where,
     emit_copies,
@@ -184,7 +184,7 @@ class TangentTransform(StructuredLoops):
         copies = []
         for stmt in self.info.blocks[dest].body:
             if kind(stmt) == "Assign" and kind(stmt.value) == "Expr" and stmt.value.op == "phi":
-                incoming = _incoming(stmt.value, pred, self.info)
+                incoming = incoming_value(stmt.value, pred, self.info)
                 if incoming is None:
                     continue
                 copies.append((self.names.var(stmt.target.name), self.primal.operand(incoming)))

@@ -29,6 +29,7 @@ from .analysis import (
     callee_name,
     derivative,
     float_leaves,
+    incoming_value,
     is_allocation,
     is_differentiable_callee,
     is_float,
@@ -603,7 +604,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         sweep tapes those references, the reverse sweep pops them back. A phi that is
         itself carried into another phi (``u, v = v, u``) gets its reference back from
         that phi's instead."""
-        moves = [(s.target.name, _incoming(s.value, pred)) for s in self.assigns(dest)
+        moves = [(s.target.name, incoming_value(s.value, pred)) for s in self.assigns(dest)
                  if self.is_phi(s) and self.role(s.target.name) == "ref"]
         kept = {self.owner(v.name) for _, v in moves if v is not None and self.active(v.name)}
         return moves, [p for p, _ in moves if p not in kept]
@@ -802,12 +803,14 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         copies = []
         for stmt in self.assigns(dest):
             if self.is_phi(stmt):
-                incoming = _incoming(stmt.value, src_label, self.info)
+                incoming = incoming_value(stmt.value, src_label, self.info)
                 if incoming is not None:
                     copies.append((self.names.var(stmt.target.name),
                                    self.primal.operand(incoming)))
-        moves, taped = self.ref_moves(src_label, dest) if self.taping else ([], [])
-        for phi in taped:
+        # (untaped, the adjoint references still follow the arrays: checkpointed loops
+        # that swap arrays carry them, taped loops pop nothing for them)
+        moves, taped = self.ref_moves(src_label, dest)
+        for phi in taped if self.taping else []:
             src("%s.append(%s)" % (self.tape_of(self.snapshot_type(phi)), self.bar(phi)))
         for phi, incoming in moves:     # an array phi's adjoint follows the array it names
             copies.append((self.bar(phi), self.bar(incoming.name)
@@ -957,7 +960,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
                 and self.role(s.target.name) not in ("alias", "ref")]
         moves, zero = [], {}
         for stmt in phis:
-            incoming = _incoming(stmt.value, pred)
+            incoming = incoming_value(stmt.value, pred)
             for leaf in self.leaves(stmt.target.name):
                 dest = None
                 if incoming is not None and self.active(incoming.name):
@@ -1276,17 +1279,6 @@ def emit_transfer(src, primal, label, term, edge):
 
 def _paren(expr):
     return expr if re.fullmatch(r"[\w.]+", expr) else "(%s)" % expr
-
-
-def _incoming(phi, pred, info=None):
-    """The variable ``phi`` takes from block ``pred``; None for none, or (given ``info``)
-    for one Numba's SSA left undefined on that path (its value is never used)."""
-    for v, b in zip(phi.incoming_values, phi.incoming_blocks):
-        if b == pred:
-            if kind(v) != "Var" or (info is not None and v.name not in info.defs):
-                return None
-            return v
-    return None
 
 
 def _is_int_like(t):

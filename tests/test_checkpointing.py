@@ -26,6 +26,8 @@ from test_reverse_double_buffering import (
     scratch_per_step,
     swap_elements,
     swap_rows_of_one_array,
+    swap_slices,
+    swap_until_large,
     swaps_inside_an_outer_loop,
 )
 from test_structured_loops import bottom_tested_while, break_with_work, early_return
@@ -171,9 +173,11 @@ PROGRAMS = [
     (f_early_return, (1.3, 20)), (f_early_return, (0.5, 20)), (f_nested_while, (0.7, 6)),
     (bottom_tested_while, (0.3, 9)), (break_with_work, (0.3, 9)), (early_return, (0.8, 9)),
     (relax_until_flat, (rng.normal(size=8), 0.2, 0.05)),
+    # double buffering: the arrays' contents and which name holds which are snapshotted
+    (swap_rows_of_one_array, (rng.normal(size=(2, 6)), 0.3, 5)),
+    (swap_slices, (rng.normal(size=7), 0.2, 9)), (swap_until_large, (rng.normal(size=6), 1.3)),
     # shapes that are recorded in full whatever the scheme (for now): they must still agree
     (allocate_each_step, (rng.normal(size=7), 0.2, 6)),
-    (swap_rows_of_one_array, (rng.normal(size=(2, 6)), 0.3, 5)),
     (swaps_inside_an_outer_loop, (rng.normal(size=5), 0.3, 3, 4)),
 ]
 
@@ -207,12 +211,14 @@ def test_every_scheme_gives_the_recorded_gradient(f, args, scheme):
 CHECKPOINTED_SHAPES = [(oscillator, (1.0, 0.3, 1.0, 1e-2, 1e-3)), (f_nested_while, (0.7, 6)),
                        (bottom_tested_while, (0.3, 9)), (f_early_return, (0.5, 20)),
                        (break_with_work, (0.3, 9)), (f_break_continue, (0.7, 10)),
-                       (relax_until_flat, (rng.normal(size=8), 0.2, 0.05))]
+                       (relax_until_flat, (rng.normal(size=8), 0.2, 0.05)),
+                       (swap_slices, (rng.normal(size=7), 0.2, 9)),
+                       (swap_until_large, (rng.normal(size=6) * 0.1, 1.3))]
 
 
 @pytest.mark.parametrize("f, args", CHECKPOINTED_SHAPES, ids=lambda v: getattr(
     v, "__name__", ""))
-def test_while_loops_and_loops_left_from_inside_are_checkpointed(f, args):
+def test_while_loops_left_from_inside_and_double_buffers_are_checkpointed(f, args):
     """Not taped in full: the online schedule's snapshots, and the recorded gradient."""
     nums = float_args(args)
     expected = numbad.grad(f, argnums=nums, checkpoint="none")(*args)
