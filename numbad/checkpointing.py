@@ -64,10 +64,11 @@ class LoopState:
     """What restarting an iteration of one loop needs: float and int/bool scalars
     (generated-code names) and arrays whose contents the loop changes."""
 
-    def __init__(self, floats, ints, bools, arrays, counter, refs=()):
+    def __init__(self, floats, ints, bools, arrays, counter, refs=(), fresh=()):
         self.floats, self.ints, self.bools, self.arrays = floats, ints, bools, arrays
         self.counter = counter      # base name of a range loop's counter, else None
         self.refs = list(refs)      # arrays swapped each step: phis' and adjoints' names
+        self.fresh = list(fresh)    # phis of arrays made each step (their contents)
 
 
 class CheckpointedLoops:
@@ -100,7 +101,7 @@ class CheckpointedLoops:
         for stmt in self.assigns(header):
             if kind(stmt.value) == "Expr" and stmt.value.op == "iternext":
                 counter = self.primal.counter(stmt.value.value.name)[0]
-        floats, ints, bools, refs, swapped = [], [], [], [], set()
+        floats, ints, bools, refs, swapped, fresh = [], [], [], [], set(), []
         if counter is not None:
             ints.append(counter + "_i")
         for stmt in self.assigns(header):
@@ -115,6 +116,8 @@ class CheckpointedLoops:
                 ints.append(self.names.var(name))
             elif isinstance(t, types.Array) and self.outside(info.alias_root(name), header):
                 pass
+            elif self.made_each_step(name, header):
+                fresh.append(self.names.var(name))
             else:
                 first = self.swapped(name, header)
                 if first is None:
@@ -140,7 +143,25 @@ class CheckpointedLoops:
                     raise Unsuitable("an array written in the loop whose memory is not "
                                      "made before it")
                 # else memory made in this iteration: not carried (no array phi but aliases)
-        return LoopState(floats, ints, bools, sorted(arrays | swapped), counter, refs)
+        return LoopState(floats, ints, bools, sorted(arrays | swapped), counter, refs, fresh)
+
+    def made_each_step(self, name, header):
+        """Whether array phi ``name`` of loop ``header`` gets, each iteration, an array
+        made in the iteration (``u = u + dt * f(u)``) and no array it names is written
+        in place in the loop: its contents are its state, its identity is not."""
+        info = self.info
+        body = info.loop_body[header]
+        _, back = info.counted_headers[header]
+        came = incoming_value(info.defs[name][1].value, back)
+        while came is not None and came.name in info.defs and \
+                kind(info.defs[came.name][1].value) == "Var":
+            came = info.defs[came.name][1].value
+        if came is None or came.name not in info.defs or info.defs[came.name][0] not in body \
+                or self.is_phi(info.defs[came.name][1]):
+            return False
+        family = self.family_key(name)
+        return not any(self.written_family(stmt) == family
+                       for label in body for stmt in info.blocks[label].body)
 
     def swapped(self, name, header):
         """The array made before loop ``header`` that its array phi ``name`` starts with,
@@ -255,7 +276,7 @@ class CheckpointedLoops:
         refused before the loop runs."""
         src("%s = %s" % (self.cp(header, "sb"), " + ".join(
             ["8 * %d" % (len(state.floats) + len(state.ints) + len(state.bools) + 1)] +
-            ["%s.nbytes" % a for a in state.arrays] + [str(schedule_bytes)])))
+            ["%s.nbytes" % a for a in state.arrays + state.fresh] + [str(schedule_bytes)])))
         if self.budget is not None:
             src("_checkpoint_slots(-1, %s, %s, %s)  # (MemoryError if none)" % (
                 self.cp(header, "sb"), self.budget_source(), self.tape_usage()))
@@ -265,7 +286,7 @@ class CheckpointedLoops:
         src("%s = np.empty((%s, %d))" % (self.cp(header, "f"), k, max(len(state.floats), 1)),
             "%s = np.empty((%s, %d), np.int64)" % (self.cp(header, "i"), k, max(
                 len(state.ints) + len(state.bools), 1)))
-        for j, a in enumerate(state.arrays):
+        for j, a in enumerate(state.arrays + state.fresh):
             src("%s = np.empty((%s,) + %s.shape, %s.dtype)" % (self.cp(header, "a%d_" % j),
                                                              k, a, a))
         for j, (r, t) in enumerate(state.refs):     # which array each name held
@@ -327,8 +348,9 @@ class CheckpointedLoops:
         places += [("%s[%s, %d]" % (i, slot, j), v, "number") for j, v in enumerate(state.ints)]
         places += [("%s[%s, %d]" % (i, slot, len(state.ints) + j), v, "bool")
                    for j, v in enumerate(state.bools)]
-        places += [("%s[%s]" % (self.cp(header, "a%d_" % j), slot), a, "array")
-                   for j, a in enumerate(state.arrays)]
+        places += [("%s[%s]" % (self.cp(header, "a%d_" % j), slot), a,
+                    "array" if j < len(state.arrays) else "fresh")
+                   for j, a in enumerate(state.arrays + state.fresh)]
         places += [("%s[%s]" % (self.cp(header, "r%d_" % j), slot), r, "reference")
                    for j, (r, _) in enumerate(state.refs)]
         return places
@@ -341,6 +363,7 @@ class CheckpointedLoops:
     def emit_restore_state(self, src, header, state):
         for place, v, how in self.state_places(header, state):
             src("%s[...] = %s" % (v, place) if how == "array" else
+                "%s = %s.copy()" % (v, place) if how == "fresh" else
                 "%s = %s%s" % (v, place, " != 0" if how == "bool" else ""))
 
     def emit_online_forward(self, src, header, state):

@@ -807,10 +807,12 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
                 if incoming is not None:
                     copies.append((self.names.var(stmt.target.name),
                                    self.primal.operand(incoming)))
-        # (untaped, the adjoint references still follow the arrays: checkpointed loops
-        # that swap arrays carry them, taped loops pop nothing for them)
+        # (untaped, adjoint references that a swap moves still follow the arrays; one
+        # the edge would overwrite for good keeps the adjoint it carries in reverse)
         moves, taped = self.ref_moves(src_label, dest)
-        for phi in taped if self.taping else []:
+        if not self.taping:
+            moves, taped = [m for m in moves if m[0] not in taped], []
+        for phi in taped:
             src("%s.append(%s)" % (self.tape_of(self.snapshot_type(phi)), self.bar(phi)))
         for phi, incoming in moves:     # an array phi's adjoint follows the array it names
             copies.append((self.bar(phi), self.bar(incoming.name)

@@ -158,6 +158,23 @@ def relax_until_flat(u0, k, tol):
     return np.sum(u * u) + sweeps
 
 
+def euler_arrays(u0, k, n):
+    """NumPy style: each step makes a new array."""
+    u = u0.copy()
+    for _ in range(n):
+        u = u + k * np.sin(u)
+    return np.sum(u * u)
+
+
+def relax_new_arrays_from_the_argument(u0, k, n):
+    u = u0
+    i = 0
+    while i < n and np.sum(u) < 100.0:
+        u = u * 0.9 + k * np.cos(u)
+        i += 1
+    return np.sum(u * u)
+
+
 LORENZ = (1.0, 1.0, 1.05, 10.0, 28.0, 8 / 3, 1e-3)
 rng = np.random.default_rng(7)
 PROGRAMS = [
@@ -176,6 +193,9 @@ PROGRAMS = [
     # double buffering: the arrays' contents and which name holds which are snapshotted
     (swap_rows_of_one_array, (rng.normal(size=(2, 6)), 0.3, 5)),
     (swap_slices, (rng.normal(size=7), 0.2, 9)), (swap_until_large, (rng.normal(size=6), 1.3)),
+    # a new array each step (its contents are the state)
+    (euler_arrays, (rng.normal(size=5), 0.2, 9)),
+    (relax_new_arrays_from_the_argument, (rng.normal(size=5), 0.3, 12)),
     # shapes that are recorded in full whatever the scheme (for now): they must still agree
     (allocate_each_step, (rng.normal(size=7), 0.2, 6)),
     (swaps_inside_an_outer_loop, (rng.normal(size=5), 0.3, 3, 4)),
@@ -213,7 +233,9 @@ CHECKPOINTED_SHAPES = [(oscillator, (1.0, 0.3, 1.0, 1e-2, 1e-3)), (f_nested_whil
                        (break_with_work, (0.3, 9)), (f_break_continue, (0.7, 10)),
                        (relax_until_flat, (rng.normal(size=8), 0.2, 0.05)),
                        (swap_slices, (rng.normal(size=7), 0.2, 9)),
-                       (swap_until_large, (rng.normal(size=6) * 0.1, 1.3))]
+                       (swap_until_large, (rng.normal(size=6) * 0.1, 1.3)),
+                       (euler_arrays, (rng.normal(size=5), 0.2, 9)),
+                       (relax_new_arrays_from_the_argument, (rng.normal(size=5), 0.3, 12))]
 
 
 @pytest.mark.parametrize("f, args", CHECKPOINTED_SHAPES, ids=lambda v: getattr(
