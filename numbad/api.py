@@ -83,6 +83,7 @@ class _Transformed:
         self.wrt = tuple(sorted(set(_argnums_tuple(argnums))))
         self.checkpoint = checkpoint
         self.memory_budget = memory_budget
+        self.call_options = call_options(checkpoint, memory_budget)   # (first, rerun)
         self.stats = {}
         self._outgrown = {}     # argument types -> [True] once a call outgrew the budget
         functools.update_wrapper(self, frontend.python_function(f), updated=())
@@ -104,22 +105,19 @@ class _Transformed:
 
     def value_and_grad(self, *args):
         arg_types = _types_of(args)
-        _, _, wrt = self.compiled_for_types(arg_types, self.options()[0])
+        _, _, wrt = self.compiled_for_types(arg_types, self.call_options[0])
         value, bars, recorded = _run_vjp(
             lambda options: self.compiled_for_types(arg_types, options)[0], args, 1.0,
-            self.options(), self._outgrown.setdefault(arg_types, []))
+            self.call_options, self._outgrown.setdefault(arg_types, []))
         self.stats = _stats(recorded)
         by_index = dict(zip(wrt, bars))
         grads = tuple(_cast_like(by_index[i % len(args)], arg_types[i % len(args)])
                       for i in _argnums_tuple(self.argnums))
         return value, grads[0] if isinstance(self.argnums, int) else grads
 
-    def options(self):
-        return call_options(self.checkpoint, self.memory_budget)
-
     def source(self, *args):
         """The generated derivative code for these argument types."""
-        return self.compiled_for_types(_types_of(args), self.options()[0])[0].source
+        return self.compiled_for_types(_types_of(args), self.call_options[0])[0].source
 
 
 @njit_calls.register

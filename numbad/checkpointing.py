@@ -151,17 +151,23 @@ class CheckpointedLoops:
         in place in the loop: its contents are its state, its identity is not."""
         info = self.info
         body = info.loop_body[header]
-        _, back = info.counted_headers[header]
-        came = incoming_value(info.defs[name][1].value, back)
-        while came is not None and came.name in info.defs and \
-                kind(info.defs[came.name][1].value) == "Var":
-            came = info.defs[came.name][1].value
+        came = self.carried_value(name, header)
         if came is None or came.name not in info.defs or info.defs[came.name][0] not in body \
                 or self.is_phi(info.defs[came.name][1]):
             return False
         family = self.family_key(name)
         return not any(self.written_family(stmt) == family
                        for label in body for stmt in info.blocks[label].body)
+
+    def carried_value(self, name, header):
+        """The variable the back edge of loop ``header`` brings into its phi ``name``,
+        seen through plain copies (``u_1 = v_2``), or None."""
+        info = self.info
+        came = incoming_value(info.defs[name][1].value, info.counted_headers[header][1])
+        while came is not None and came.name in info.defs and \
+                kind(info.defs[came.name][1].value) == "Var":
+            came = info.defs[came.name][1].value
+        return came
 
     def swapped(self, name, header):
         """The array made before loop ``header`` that its array phi ``name`` starts with,
@@ -170,11 +176,8 @@ class CheckpointedLoops:
         None."""
         info = self.info
         entry, back = info.counted_headers[header]
-        phi = info.defs[name][1].value
-        came, first = incoming_value(phi, back), incoming_value(phi, entry)
-        while came is not None and came.name in info.defs and \
-                kind(info.defs[came.name][1].value) == "Var":
-            came = info.defs[came.name][1].value
+        came = self.carried_value(name, header)
+        first = incoming_value(info.defs[name][1].value, entry)
         header_phis = {s.target.name for s in self.assigns(header) if self.is_phi(s)}
         if came is None or came.name not in header_phis or first is None:
             return None

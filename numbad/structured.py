@@ -252,10 +252,12 @@ class StructuredLoops:
         """A way out of a loop written as a loop: the exit edge, the blocks up to where
         every way out lands (or, if they do not meet, the rest from here), ``break``."""
         self.emit_edge(src, exiting, out, follow=False)
-        if self.loop_exits(header)[1] is None:
+        landing = self.loop_exits(header)[1]
+        if landing is None:
             self.continue_forward(src, out)
         else:
-            chain = self.exit_chain(out) if len(self.exiting(header)) > 1 else [out]
+            chain = self.exit_chain(out)
+            chain = chain[:chain.index(landing) + 1]
             for b, dest in zip(chain, chain[1:]):
                 self.forward_stmts(src, b)
                 self.emit_edge(src, b, dest, follow=False)
@@ -332,17 +334,16 @@ class StructuredLoops:
         """The reverse of the last iteration's blocks, from where it left the loop back
         to (not including) the header."""
         places = self.exiting(header) if exiting is None else [exiting]
-        if len(places) == 1:
-            if places[0] != header:
-                self.reverse_region(src, places[0], header, header)
-            return
+        several = len(places) > 1       # which one: the dispatcher's ``_blk``
         for i, x in enumerate(places):
-            src("%s _blk == %d:" % ("if" if i == 0 else "elif", x))
-            src.indent()
+            if several:
+                src("%s _blk == %d:" % ("if" if i == 0 else "elif", x))
+                src.indent()
             if x != header:
                 self.reverse_region(src, x, header, header)
-            src("pass")
-            src.dedent()
+            if several:
+                src("pass")
+                src.dedent()
 
     def emit_reverse_iterations(self, src, header):
         """The reverse of the header, then of whole iterations, last to first; returns the
