@@ -761,6 +761,22 @@ class Activity:
         return "value"
 
 
+# Calls that add a value into an array element in place (``cuda.atomic.add(a, i, v)``):
+# function -> positions of its (array, index, value) arguments. A target registers its own.
+ACCUMULATING_CALLS = {}
+
+
+def accumulation(info, stmt):
+    """(array, index, value) variables of a call in ACCUMULATING_CALLS, else None."""
+    if not (kind(stmt) == "Assign" and kind(stmt.value) == "Expr" and stmt.value.op == "call"):
+        return None
+    ok, fn = info.constant(stmt.value.func.name)
+    positions = ACCUMULATING_CALLS.get(fn) if ok and callable(fn) else None
+    if positions is None or len(stmt.value.args) != 3:
+        return None
+    return tuple(stmt.value.args[p] for p in positions)
+
+
 def memory_writes(info):
     """(memory variable, value variable) of every store: into arrays, onto tapes (float
     tapes, typed Lists), by helpers that add into an array."""
@@ -769,6 +785,9 @@ def memory_writes(info):
         for stmt in info.blocks[label].body:
             if kind(stmt) in ("SetItem", "StaticSetItem"):
                 out.append((stmt.target.name, stmt.value.name))
+            elif accumulation(info, stmt) is not None:
+                array, _, value = accumulation(info, stmt)
+                out.append((array.name, value.name))
             elif kind(stmt) == "Assign" and tape_op(info, stmt.value) == "store":
                 out.append((stmt.value.args[0].name, stmt.value.args[2].name))
             elif kind(stmt) == "Assign" and is_fill(info, stmt.value):

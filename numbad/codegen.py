@@ -24,8 +24,9 @@ def cache_dir():
     return path
 
 
-def compile_source(source, fname, namespace):
-    """Import ``source`` as a module and return ``numba.njit`` of its function ``fname``."""
+def compile_source(source, fname, namespace, decorate=None):
+    """Import ``source`` as a module and return ``numba.njit`` of its function ``fname``
+    (or ``decorate`` of it: another target's ``jit``)."""
     text = HEADER + source
     digest = hashlib.sha1(text.encode()).hexdigest()[:12]
     modname = "numbad_generated_%s_%s" % (fname, digest)
@@ -40,6 +41,8 @@ def compile_source(source, fname, namespace):
     spec.loader.exec_module(module)
     module.__dict__.update(namespace)
     sys.modules[modname] = module
+    if decorate is not None:
+        return decorate(getattr(module, fname))
     # nsz lets LLVM drop additions of a known-zero adjoint (0.0 + x is x but for the
     # sign of zero), which otherwise sit on the reverse sweep's critical path.
     return numba.njit(fastmath={"nsz"})(getattr(module, fname))

@@ -104,10 +104,13 @@ class PrimalRenderer:
         self.info = info
         self.names = names
         self.ns = namespace          # module globals of the generated code
+        self.spelled = {}            # id(object) -> how generated code names it
 
     # ---- names and operands
     def ref(self, obj, hint):
         """Source naming a Python object from generated code."""
+        if id(obj) in self.spelled:
+            return self.spelled[id(obj)]
         if obj is math:
             return "math"
         if obj is np:

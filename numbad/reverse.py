@@ -122,7 +122,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         self.primal = PrimalRenderer(info, self.names, self.ns)
         self.params = parameters(info, self.names)
         self.returns = return_sites(info)
-        self.activity = Activity(info, self.wrt, [v for _, v in self.returns])
+        self.activity = Activity(info, self.wrt, self.output_vars())
         self.refuse_stale_array_reads()
         self.bars = {}
         self.deads = {}
@@ -514,12 +514,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
     def source(self):
         src = Source()
         info = self.info
-        params = self.params + ["_ret_bar"]
-        src("def %s(%s):" % (self.fname, ", ".join(params)))
-        src.indent()
-        src('"""VJP of %s: returns (value, cotangents of args %s, (peak tape bytes, '
-            'snapshots taken, iterations recomputed))."""'
-            % (info.func_ir.func_id.func_qualname, list(self.wrt)))
+        self.emit_header(src)
         uses_ft = any(p["floats"] or any(self.overwritten(r)[1] is None for r in p["restores"])
                       for p in self.plans.values())
         uses_it = any(p["ints"] or self.multi_pred_succ(b) for b, p in self.plans.items()) \
@@ -527,9 +522,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         tapes = self.tapes = [t for t, used in (("_ft", uses_ft), ("_it", uses_it)) if used]
         src("_cp_bytes = _snapshots = _recomputed = 0")
         for tape in tapes:
-            pos, cap, _ = TAPES[tape]
-            src("%s = _tape_new(256)" % tape, "%s = _tape_capacity(%s)" % (cap, tape),
-                "%s = 0" % pos)
+            self.emit_open_tape(src, tape)
         if info.preds[info.entry]:
             src("_store_i(_it, 0, %d)" % len(info.preds[info.entry]), "_ip = 1")
         for header in info.counted_headers:
@@ -552,14 +545,14 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         for name in sorted(self.activity.active):
             # adjoints the forward sweep already names: arguments' and written arrays'
             if self.role(name) == "memory":
-                src("%s = np.zeros_like(%s)" % (self.bar(name), self.names.var(name)))
+                self.emit_memory_bar(src, name)
             elif self.role(name) in ("ref", "buffer"):
                 src("%s = %s" % (self.bar(name), self.dead(name)))
         src("# ---- forward sweep: the primal, recording what the reverse sweep needs")
         src("_blk = %d" % info.entry)
         self.emit_dispatch(src, [b for b in info.labels if not self.inlined_forward(b)],
                            self.forward_block, reverse=False)
-        src("_tape_bytes = %s + _cp_bytes" % self.tape_usage())
+        self.emit_end_of_forward(src)
         src("# ---- reverse sweep")
         for (name, _), bar in sorted(self.bars_needed().items()):
             if self.role(name) == "value":
@@ -571,13 +564,41 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         self.emit_dispatch(src, [b for b in info.labels
                                  if b in starts or self.inlined_reverse(b) != "only"],
                            self.reverse_block, reverse=True)
-        for tape in tapes:
-            src("_tape_free(%s)" % tape)
-        src("return _ret, (%s), (_tape_bytes, _snapshots, _recomputed)"
-            % "".join(self.arg_cotangent(i) + ", " for i in self.wrt))
+        self.emit_footer(src)
         src.lines[declarations:declarations] = [
             "    %s = %s" % kv for kv in sorted(self.deads.items())]
         return declare_early(src.text(), self.names, self.info)
+
+    # ---- the parts of the generated function another target writes differently
+    def emit_header(self, src):
+        """``def`` line and docstring (the parameters end with the return's cotangent)."""
+        src("def %s(%s):" % (self.fname, ", ".join(self.params + ["_ret_bar"])))
+        src.indent()
+        src('"""VJP of %s: returns (value, cotangents of args %s, (peak tape bytes, '
+            'snapshots taken, iterations recomputed))."""'
+            % (self.info.func_ir.func_id.func_qualname, list(self.wrt)))
+
+    def emit_open_tape(self, src, tape):
+        pos, cap, _ = TAPES[tape]
+        src("%s = _tape_new(256)" % tape, "%s = _tape_capacity(%s)" % (cap, tape),
+            "%s = 0" % pos)
+
+    def emit_memory_bar(self, src, name):
+        """The adjoint array of an argument array (zero: the result is all that is seeded)."""
+        src("%s = np.zeros_like(%s)" % (self.bar(name), self.names.var(name)))
+
+    def emit_end_of_forward(self, src):
+        src("_tape_bytes = %s + _cp_bytes" % self.tape_usage())
+
+    def emit_footer(self, src):
+        for tape in self.tapes:
+            src("_tape_free(%s)" % tape)
+        src("return _ret, (%s), (_tape_bytes, _snapshots, _recomputed)"
+            % "".join(self.arg_cotangent(i) + ", " for i in self.wrt))
+
+    def output_vars(self):
+        """The variables whose cotangents the caller seeds: what the function returns."""
+        return [v for _, v in self.returns]
 
     def tape_usage(self):
         """Source of the bytes the tapes hold now."""

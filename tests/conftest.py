@@ -1,5 +1,10 @@
 import os
 
+# CUDA tests run on numba-cuda's simulator unless told otherwise: on a GPU machine,
+# NUMBA_ENABLE_CUDASIM=0 runs the same tests on the device. (Set before anything
+# imports numba.cuda.)
+os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings

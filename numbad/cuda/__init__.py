@@ -1,0 +1,21 @@
+"""numbad on CUDA (numba-cuda): adjoint kernels and per-thread gradients.
+
+``grad_kernel(kernel)`` gives the adjoint of a ``@cuda.jit`` kernel, launched
+with the same grid, each float array argument followed by its shadow (DESIGN.md,
+"CUDA").  ``numbad.grad(f, target="cuda")`` and ``numbad.jvp`` on the device are
+in device.py.  Set ``NUMBA_ENABLE_CUDASIM=1`` to run all of it on numba-cuda's
+simulator, without a GPU.
+"""
+from .launch import AdjointKernel
+
+
+def grad_kernel(kernel):
+    """The adjoint kernel of ``kernel``: ``adj[blocks, threads](a, x, dx, y, dy, out,
+    dout)``; before the launch each shadow holds the cotangent of its array's content
+    after the kernel, after it the cotangent of its content at launch (inputs' shadows
+    gain the vector-Jacobian product; an overwritten output's shadow is zeroed).  The
+    primal arrays end as the kernel leaves them."""
+    return AdjointKernel(kernel)
+
+
+__all__ = ["grad_kernel"]

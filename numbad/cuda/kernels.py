@@ -1,0 +1,254 @@
+"""The adjoint of a CUDA kernel: each thread runs its forward sweep, then its reverse.
+
+A kernel is the same function for every thread, told apart by its thread index,
+so its adjoint is the reverse-mode transform of that function (reverse.py)
+written as a kernel: every float array parameter is followed by its shadow (the
+adjoint array, DESIGN.md "CUDA"), the tapes are columns of device arrays, one
+per thread (``_ftape[:, _tid]``: neighbouring threads' entries sit side by side,
+so their pushes coalesce), and adjoints that several threads may add into the
+same element use ``cuda.atomic.add``.  A read whose index is the thread's own
+grid position (``x[i]`` with ``i = cuda.grid(1)``) adds with a plain store.
+
+A thread whose tape fills up stops recording, skips its reverse sweep and
+reports the size it needed in ``_need``; the launcher then runs the launch again
+with bigger tapes (kernels.py's caller, launch.py).
+"""
+from .. import analysis
+from ..analysis import is_float_array, kind
+from ..errors import not_differentiable
+from ..reverse import TAPES, ReverseTransform
+from . import intrinsics
+
+analysis.ACCUMULATING_CALLS[intrinsics.ATOMIC_ADD] = (0, 1, 2)
+
+THREAD_ID = ("((cuda.blockIdx.z * cuda.gridDim.y + cuda.blockIdx.y) * cuda.gridDim.x"
+             " + cuda.blockIdx.x) * (cuda.blockDim.x * cuda.blockDim.y * cuda.blockDim.z)"
+             " + (cuda.threadIdx.z * cuda.blockDim.y + cuda.threadIdx.y) * cuda.blockDim.x"
+             " + cuda.threadIdx.x")
+TAPE_PARAMS = {"_ft": "_ftape", "_it": "_itape"}
+NEED_SLOT = {"_ft": 0, "_it": 1}
+
+
+class KernelAdjoint(ReverseTransform):
+    """The adjoint kernel source of one kernel for one signature (see module docstring)."""
+
+    def __init__(self, tir, name):
+        self.float_arrays = tuple(i for i, t in enumerate(tir.arg_types) if is_float_array(t))
+        refuse_unsupported(tir)
+        super().__init__(tir, self.float_arrays, name, _no_callees)
+        self.primal.spelled = intrinsics.SPELLING
+        if self.array_tapes_needed():
+            raise not_differentiable("a kernel whose reverse sweep needs whole arrays kept "
+                                     "(arrays made or overwritten wholesale in the kernel)",
+                                     tir.func_ir.loc)
+
+    # ---- what is differentiated: every float array's content at the end of the launch
+    def output_vars(self):
+        return [v for _, v in self.returns] + [
+            self.info.arg_vars[i] for i in self.float_arrays if i in self.info.arg_vars]
+
+    def active(self, name):
+        # an atomic add into an active array is a store: its adjoint reads the array's
+        return super().active(name) or name in self.accumulations()
+
+    def accumulations(self):
+        """Target -> (array, index, value) of each ``cuda.atomic.add`` into an active array."""
+        if not hasattr(self, "_accumulations"):
+            self._accumulations = {}
+            for label in self.info.labels:
+                for stmt in self.info.blocks[label].body:
+                    acc = analysis.accumulation(self.info, stmt)
+                    if acc is not None and acc[0].name in self.activity:
+                        self._accumulations[stmt.target.name] = acc
+        return self._accumulations
+
+    def needed_by(self, stmt):
+        acc = self.accumulations().get(getattr(stmt, "target", None) and stmt.target.name)
+        if acc is not None and kind(stmt) == "Assign":
+            return [acc[1].name]
+        return super().needed_by(stmt)
+
+    def emit_adjoint(self, src, stmt):
+        acc = self.accumulations().get(stmt.target.name) if kind(stmt) == "Assign" else None
+        if acc is None:
+            return super().emit_adjoint(src, stmt)
+        array, index, value = acc
+        if super().active(value.name):     # the element's adjoint stays: others read it
+            self.acc(src, value.name, None,
+                     "%s[%s]" % (self.bar(array.name), self.primal.operand(index)))
+
+    def emit_element_adjoint(self, src, value, tbar):
+        """``x = a[index]``: ``bar(a)[index] += bar(x)``, atomically unless every access
+        to ``a`` in the kernel is private to its thread (see ``private_arrays``)."""
+        index = repr(value.index) if value.op == "static_getitem" else \
+            self.primal.operand(value.index)
+        bar = self.bar(value.value.name)
+        if value.value.name in self.private_arrays():
+            src("%s[%s] += %s" % (bar, index, tbar))
+        else:
+            src("cuda.atomic.add(%s, %s, %s)" % (bar, index, tbar))
+
+    def private_arrays(self):
+        """Argument arrays whose elements each belong to one thread: every read, store
+        and atomic add on the array (not through a view) indexes it the same way by the
+        thread's grid position: ``a[i]`` with ``i = cuda.grid(1)``, ``a[i, j]`` with
+        ``i, j = cuda.grid(2)``, or ``a[i, k]`` (``i`` at the same place every time).
+        A plain ``+=`` there cannot race with another thread's atomic add."""
+        if hasattr(self, "_private"):
+            return self._private
+        info = self.info
+        ways = {}           # array -> how each access indexes it (None: not by thread)
+        for label in info.labels:
+            for stmt in info.blocks[label].body:
+                k = kind(stmt)
+                if k in ("SetItem", "StaticSetItem"):
+                    ways.setdefault(stmt.target.name, []).append(
+                        self.thread_indexing(stmt.index.name) if k == "SetItem" else None)
+                elif analysis.accumulation(info, stmt) is not None:
+                    array, index, _ = analysis.accumulation(info, stmt)
+                    ways.setdefault(array.name, []).append(self.thread_indexing(index.name))
+                elif k == "Assign" and kind(stmt.value) == "Expr" and stmt.value.op in (
+                        "getitem", "static_getitem") and self.is_array(stmt.value.value.name):
+                    e = stmt.value
+                    ways.setdefault(e.value.name, []).append(
+                        self.thread_indexing(e.index.name) if e.op == "getitem" else None)
+                    if self.is_array(stmt.target.name):     # a view: not followed
+                        ways.setdefault(e.value.name, []).append(None)
+        args = set(info.arg_vars.values())
+        self._private = {a for a, w in ways.items()
+                         if a in args and self.owner(a) == a and None not in w
+                         and len(set(w)) == 1}
+        return self._private
+
+    def thread_indexing(self, index):
+        """How index variable ``index`` depends on the thread's grid position: ("grid",
+        n) for all of ``cuda.grid(n)`` in order, ("row", p) for a tuple with
+        ``cuda.grid(1)`` at place p, else None."""
+        info = self.info
+        source = self.copied_from(index)
+        n = self.grid_call(source)
+        if n is not None:
+            return ("grid", n)
+        d = info.defs.get(source)
+        if not (d and kind(d[1].value) == "Expr" and d[1].value.op == "build_tuple"):
+            return None
+        items = [self.copied_from(v.name) for v in d[1].value.items]
+        for p, item in enumerate(items):
+            if self.grid_call(item) == 1:
+                return ("row", p)
+        coordinates = [self.grid_coordinate(item) for item in items]
+        if all(c is not None and c[1] == p for p, c in enumerate(coordinates)) and \
+                len({c[0] for c in coordinates}) == 1 and \
+                self.grid_call(coordinates[0][0]) == len(items):
+            return ("grid", len(items))
+        return None
+
+    def grid_coordinate(self, name):
+        """(variable holding ``cuda.grid(n)``, coordinate) when ``name`` is one of its
+        coordinates (``i, j = cuda.grid(2)``), else None."""
+        d = self.info.defs.get(name)
+        e = d[1].value if d else None
+        if not (kind(e) == "Expr" and e.op == "static_getitem" and isinstance(e.index, int)):
+            return None
+        tup = self.copied_from(e.value.name)
+        t = self.info.defs.get(tup)
+        if t and kind(t[1].value) == "Expr" and t[1].value.op == "exhaust_iter":
+            tup = self.copied_from(t[1].value.value.name)
+        return tup, e.index
+
+    def copied_from(self, name):
+        d = self.info.defs.get(name)
+        while d is not None and kind(d[1].value) == "Var":
+            name = d[1].value.name
+            d = self.info.defs.get(name)
+        return name
+
+    def grid_call(self, name):
+        """n when variable ``name`` is the result of ``cuda.grid(n)``, else None."""
+        d = self.info.defs.get(name)
+        e = d[1].value if d else None
+        if not (kind(e) == "Expr" and e.op == "call" and len(e.args) == 1):
+            return None
+        ok, fn = self.info.constant(e.func.name)
+        n = self.info.constant(e.args[0].name)
+        return n[1] if ok and fn is intrinsics.GRID and n[0] else None
+
+    def array_tapes_needed(self):
+        return any(p["arrays"] or p["snapshots"] or p["local_snapshots"]
+                   for p in self.plans.values()) or any(
+            self.overwritten(r)[1] is not None for p in self.plans.values()
+            for r in p["restores"])
+
+    # ---- the kernel's frame: shadows as parameters, tapes as device-array columns
+    def shadow_names(self):
+        """Source name of each float array parameter's shadow."""
+        out = {}
+        for i in self.float_arrays:
+            var = self.info.arg_vars.get(i)
+            out[i] = self.bar(var) if var is not None and super().active(var) else \
+                self.names.fresh(self.params[i] + "_shadow")
+        return out
+
+    def emit_header(self, src):
+        shadows = self.shadow_names()
+        params = []
+        for i, p in enumerate(self.params):
+            params += [p, shadows[i]] if i in shadows else [p]
+        src("def %s(%s):" % (self.fname, ", ".join(params + ["_ftape", "_itape", "_need"])))
+        src.indent()
+        src('"""Adjoint kernel of %s: each float array argument is followed by its '
+            'shadow (adjoint)."""' % self.info.func_ir.func_id.func_qualname)
+        src("_tid = " + THREAD_ID)
+
+    def emit_open_tape(self, src, tape):
+        pos, cap, _ = TAPES[tape]
+        src("%s = %s[:, _tid]" % (tape, TAPE_PARAMS[tape]), "%s = %s.shape[0]" % (cap, tape),
+            "%s = 0" % pos)
+
+    def emit_memory_bar(self, src, name):
+        pass            # a parameter: the shadow the caller passes
+
+    def emit_end_of_forward(self, src):
+        if not self.tapes:
+            return
+        full = " or ".join("%s > %s.shape[0]" % (TAPES[t][0], t) for t in self.tapes)
+        src("if %s:  # the tape was too small: say how big, leave the adjoint alone" % full)
+        for t in self.tapes:
+            src("    cuda.atomic.max(_need, %d, %s)" % (NEED_SLOT[t], TAPES[t][0]))
+        src("    return")
+
+    def emit_footer(self, src):
+        src("return")
+
+
+def _no_callees(fn, arg_types, wrt):
+    raise not_differentiable("a call to %s from a kernel (numbad inlines "
+                             "@cuda.jit(device=True) and @njit functions; this is neither)"
+                             % getattr(fn, "__name__", fn))
+
+
+def refuse_unsupported(tir):
+    """NotDifferentiableError for calls the adjoint kernel cannot honour."""
+    for block in tir.func_ir.blocks.values():
+        for stmt in block.body:
+            if kind(stmt) == "Assign" and kind(stmt.value) == "Expr" and \
+                    stmt.value.op == "call":
+                d = tir.func_ir.get_definition(stmt.value.func)
+                fn = _constant(tir.func_ir, d)
+                for refused, what in intrinsics.REFUSED.items():
+                    if fn is refused:
+                        raise not_differentiable(what, stmt.loc)
+
+
+def _constant(func_ir, d):
+    """The object a Global or a chain of module attributes names, else None."""
+    k = kind(d)
+    if k in ("Global", "FreeVar"):
+        return d.value
+    if k == "Expr" and d.op == "getattr":
+        base = _constant(func_ir, func_ir.get_definition(d.value))
+        try:
+            return getattr(base, d.attr) if base is not None else None
+        except AttributeError:
+            return None
+    return None

@@ -1,0 +1,129 @@
+"""``numbad.cuda.grad_kernel``: build adjoint kernels per signature and launch them."""
+import inspect
+import re
+
+import numpy as np
+from numba import cuda
+
+from .. import codegen
+from ..analysis import is_float_array
+from . import frontend
+from .kernels import KernelAdjoint
+from .tape import RUNTIME
+
+FIRST_TAPE_ENTRIES = 64     # per thread, for a kernel with loops, until a launch says more
+
+
+class _Built:
+    """The compiled adjoint of a kernel for one signature."""
+
+    def __init__(self, kernel, arg_types):
+        tir = frontend.typed_ir(kernel, arg_types)
+        name = "adjoint_" + re.sub(r"\W", "_", tir.func.__name__)
+        transform = KernelAdjoint(tir, name)
+        self.source = transform.source()
+        ns = dict(transform.ns)
+        ns.update(RUNTIME)
+        self.dispatcher = codegen.compile_source(self.source, name, ns, decorate=cuda.jit)
+        # without loops every push runs at most once: the stores in the source bound the
+        # tape; with loops the tape is sized by launches (``_need``)
+        self.has_loops = bool(transform.info.in_loop)
+        self.capacity = [FIRST_TAPE_ENTRIES] * 2 if self.has_loops else [
+            self.source.count("_store_f("), self.source.count("_store_i(")]
+
+
+class AdjointKernel:
+    """The adjoint of a ``@cuda.jit`` kernel; launch it as ``adj[blocks, threads](...)``
+    with each float array argument followed by its shadow (DESIGN.md, "CUDA")."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.func = frontend.python_function(kernel)
+        self.nparams = len(inspect.signature(self.func).parameters)
+        self._built = {}
+        self._tapes = None
+
+    def __getitem__(self, config):
+        return lambda *args: self._launch(config, args)
+
+    def source(self, *args):
+        """The generated adjoint kernel's source, for launch arguments ``args``."""
+        return self._build(self._split(args)[0]).source
+
+    def _split(self, args):
+        """(primal arguments, shadows by primal position) of interleaved ``args``."""
+        primals, shadows, k = [], {}, 0
+        for _ in range(self.nparams):
+            if k >= len(args):
+                break
+            primals.append(args[k])
+            if is_float_array(frontend.arg_type(args[k])):
+                if k + 1 >= len(args):
+                    break
+                shadows[len(primals) - 1] = args[k + 1]
+                k += 1
+            k += 1
+        if len(primals) != self.nparams or k != len(args):
+            raise TypeError("the adjoint of %s takes its %d arguments, each float array "
+                            "followed by its shadow (%d given)"
+                            % (self.func.__name__, self.nparams, len(args)))
+        return primals, shadows
+
+    def _build(self, primals):
+        arg_types = tuple(frontend.arg_type(a) for a in primals)
+        if arg_types not in self._built:
+            self._built[arg_types] = _Built(self.kernel, arg_types)
+        return self._built[arg_types]
+
+    def _launch(self, config, args):
+        primals, shadows = self._split(args)
+        built = self._build(primals)
+        threads = _thread_count(config)
+        arrays = [a for a in list(primals) + list(shadows.values()) if hasattr(a, "shape")]
+        while True:
+            ftape, itape = self._tapes_for(built.capacity, threads)
+            need = cuda.to_device(np.zeros(2, np.int64))
+            saved = [_copy(a) for a in arrays] if built.has_loops else None
+            built.dispatcher[config](*args, ftape, itape, need)
+            if not built.has_loops:
+                return
+            needed = need.copy_to_host()
+            if all(n <= c for n, c in zip(needed, built.capacity)):
+                return
+            # some threads stopped recording: put every array back and launch again
+            built.capacity = [max(c, int(n)) for c, n in zip(built.capacity, needed)]
+            for a, copy in zip(arrays, saved):
+                _restore(a, copy)
+
+    def _tapes_for(self, capacity, threads):
+        rows = [max(1, c) for c in capacity]
+        t = self._tapes
+        if t is None or t[0].shape[0] < rows[0] or t[1].shape[0] < rows[1] or \
+                t[0].shape[1] < threads:
+            t = self._tapes = (cuda.device_array((rows[0], threads), np.float64),
+                               cuda.device_array((rows[1], threads), np.int64))
+        return t
+
+
+def _thread_count(config):
+    """Threads in a launch ``[blocks, threads, ...]`` (ints or tuples)."""
+    n = 1
+    for dims in config[:2]:
+        for d in (dims if isinstance(dims, tuple) else (dims,)):
+            n *= int(d)
+    return n
+
+
+def _copy(a):
+    if isinstance(a, np.ndarray):
+        return a.copy()
+    c = cuda.device_array(a.shape, a.dtype)
+    c.copy_to_device(a)
+    return c
+
+
+def _restore(a, copy):
+    if isinstance(a, np.ndarray):
+        a[...] = copy
+    else:
+        a.copy_to_device(copy)

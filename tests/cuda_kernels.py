@@ -1,0 +1,179 @@
+"""CUDA kernels the CUDA tests differentiate, each with a CPU twin (the same arithmetic
+as an @njit loop over threads) whose numbad gradient is the reference."""
+import math
+
+import numpy as np
+from numba import cuda, njit
+
+
+@cuda.jit(device=True)
+def softplus(v):
+    return math.log(1.0 + math.exp(v))
+
+
+@cuda.jit
+def saxpy(a, x, y, out):
+    i = cuda.grid(1)
+    if i < x.size:
+        out[i] = a * x[i] + softplus(y[i])
+
+
+@njit
+def saxpy_cpu(a, x, y):
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = a * x[i] + math.log(1.0 + math.exp(y[i]))
+    return out
+
+
+@cuda.jit
+def stencil1d(c, u, out):
+    i = cuda.grid(1)
+    if 0 < i < u.size - 1:
+        out[i] = u[i - 1] - 2.0 * u[i] + u[i + 1] + c * u[i] * u[i]
+    elif i == 0 or i == u.size - 1:
+        out[i] = math.sin(u[i])
+
+
+@njit
+def stencil1d_cpu(c, u):
+    out = np.empty_like(u)
+    n = u.size
+    for i in range(n):
+        if 0 < i < n - 1:
+            out[i] = u[i - 1] - 2.0 * u[i] + u[i + 1] + c * u[i] * u[i]
+        else:
+            out[i] = math.sin(u[i])
+    return out
+
+
+@cuda.jit
+def stencil2d(dt, u, k, out):
+    i, j = cuda.grid(2)
+    n, m = u.shape
+    if 0 < i < n - 1 and 0 < j < m - 1:
+        lap = u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1] - 4.0 * u[i, j]
+        out[i, j] = u[i, j] + dt * k[i, j] * lap - dt * u[i, j] ** 3
+    elif i < n and j < m:
+        out[i, j] = u[i, j]
+
+
+@njit
+def stencil2d_cpu(dt, u, k):
+    out = u.copy()
+    n, m = u.shape
+    for i in range(1, n - 1):
+        for j in range(1, m - 1):
+            lap = u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1] - 4.0 * u[i, j]
+            out[i, j] = u[i, j] + dt * k[i, j] * lap - dt * u[i, j] ** 3
+    return out
+
+
+@cuda.jit
+def weighted_sum_of_squares(x, w, total):
+    i = cuda.grid(1)
+    if i < x.size:
+        cuda.atomic.add(total, 0, w[i] * x[i] * x[i])
+        cuda.atomic.add(total, 1, math.tanh(x[i]))
+
+
+@njit
+def weighted_sum_of_squares_cpu(x, w):
+    total = np.zeros(2)
+    for i in range(x.size):
+        total[0] += w[i] * x[i] * x[i]
+        total[1] += math.tanh(x[i])
+    return total
+
+
+@cuda.jit
+def nbody_forces(pos, mass, eps, acc):
+    i = cuda.grid(1)
+    if i >= pos.shape[0]:
+        return
+    ax = 0.0
+    ay = 0.0
+    az = 0.0
+    for j in range(pos.shape[0]):
+        if j == i:
+            continue
+        dx = pos[j, 0] - pos[i, 0]
+        dy = pos[j, 1] - pos[i, 1]
+        dz = pos[j, 2] - pos[i, 2]
+        r2 = dx * dx + dy * dy + dz * dz + eps * eps
+        s = mass[j] / (r2 * math.sqrt(r2))
+        ax += s * dx
+        ay += s * dy
+        az += s * dz
+    acc[i, 0] = ax
+    acc[i, 1] = ay
+    acc[i, 2] = az
+
+
+@njit
+def nbody_forces_cpu(pos, mass, eps):
+    n = pos.shape[0]
+    acc = np.zeros((n, 3))
+    for i in range(n):
+        for j in range(n):
+            if j == i:
+                continue
+            dx = pos[j, 0] - pos[i, 0]
+            dy = pos[j, 1] - pos[i, 1]
+            dz = pos[j, 2] - pos[i, 2]
+            r2 = dx * dx + dy * dy + dz * dz + eps * eps
+            s = mass[j] / (r2 * math.sqrt(r2))
+            acc[i, 0] += s * dx
+            acc[i, 1] += s * dy
+            acc[i, 2] += s * dz
+    return acc
+
+
+@cuda.jit(device=True)
+def oscillator_rhs(x, v, k, c):
+    return v, -k * x - c * v * abs(v)
+
+
+@cuda.jit
+def ensemble(params, y0, dt, steps, out):
+    """One damped oscillator per thread, integrated with RK2 (midpoint)."""
+    i = cuda.grid(1)
+    if i < out.shape[0]:
+        k = params[i, 0]
+        c = params[i, 1]
+        x = y0[i, 0]
+        v = y0[i, 1]
+        for _ in range(steps):
+            dx1, dv1 = oscillator_rhs(x, v, k, c)
+            dx2, dv2 = oscillator_rhs(x + 0.5 * dt * dx1, v + 0.5 * dt * dv1, k, c)
+            x += dt * dx2
+            v += dt * dv2
+        out[i, 0] = x
+        out[i, 1] = v
+
+
+@njit
+def ensemble_cpu(params, y0, dt, steps):
+    out = np.empty_like(y0)
+    for i in range(out.shape[0]):
+        k = params[i, 0]
+        c = params[i, 1]
+        x = y0[i, 0]
+        v = y0[i, 1]
+        for _ in range(steps):
+            dx1, dv1 = v, -k * x - c * v * abs(v)
+            xm, vm = x + 0.5 * dt * dx1, v + 0.5 * dt * dv1
+            dx2, dv2 = vm, -k * xm - c * vm * abs(vm)
+            x += dt * dx2
+            v += dt * dv2
+        out[i, 0] = x
+        out[i, 1] = v
+    return out
+
+
+@cuda.jit
+def decay_in_place(rate, u):
+    """u <- u + rate * u * (1 - u), in place."""
+    i = cuda.grid(1)
+    if i < u.size:
+        u[i] = u[i] + rate[i] * u[i] * (1.0 - u[i])
