@@ -138,15 +138,27 @@ class ValueAndGrad(_Transformed):
         return self.value_and_grad(*args)
 
 
-def grad(f, argnums=0, *, checkpoint="auto", memory_budget=None):
+def grad(f, argnums=0, *, checkpoint="auto", memory_budget=None, target="cpu"):
     """Gradient of scalar-valued ``f`` w.r.t. ``args[argnums]`` (an int or a tuple of ints).
+
+    ``target="cuda"``: ``f`` is a scalar ``@cuda.jit(device=True)`` function and the
+    result a device function computing its gradient per thread (numbad.cuda.device_grad).
 
     ``checkpoint``: how long loops are reversed ("auto": taped in full while the tape
     fits ``memory_budget`` bytes, else snapshots and recomputation; "none": taped in
     full; "binomial": Revolve snapshots; "online": snapshots without using the trip
     count). ``.stats`` after a call: ``tape_bytes`` (peak,
     snapshots included), ``snapshots``, ``recomputed_iterations``."""
+    if _on_device(target):
+        from . import cuda
+        return cuda.device_grad(f, argnums)
     return Grad(f, argnums, checkpoint, memory_budget)
+
+
+def _on_device(target):
+    if target not in ("cpu", "cuda"):
+        raise ValueError("target must be 'cpu' or 'cuda', not %r" % (target,))
+    return target == "cuda"
 
 
 def value_and_grad(f, argnums=0, *, checkpoint="auto", memory_budget=None):
@@ -183,9 +195,20 @@ def vjp(f, *primals, checkpoint="auto", memory_budget=None):
     return out, f_vjp
 
 
-def jvp(f, primals, tangents):
+def jvp(f, primals=None, tangents=None, *, target="cpu"):
     """``(f(*primals), tangent)``: forward mode, the derivative of ``f`` at ``primals``
-    along ``tangents`` (one per primal, shaped like it; ignored for ints and bools)."""
+    along ``tangents`` (one per primal, shaped like it; ignored for ints and bools).
+
+    ``target="cuda"`` (no primals): a device function ``(*args, *tangents) ->
+    (value, tangent)`` of scalar device function ``f`` (numbad.cuda.device_jvp)."""
+    if _on_device(target):
+        if primals is not None or tangents is not None:
+            raise TypeError("jvp(f, target='cuda') returns a device function; call it "
+                            "from a kernel with the primals and tangents")
+        from . import cuda
+        return cuda.device_jvp(f)
+    if primals is None or tangents is None:
+        raise TypeError("jvp needs primals and tangents")
     primals, tangents = _private_copies(tuple(primals)), tuple(tangents)
     if len(tangents) != len(primals):
         raise ValueError("jvp needs one tangent per primal (%d primals, %d tangents)"

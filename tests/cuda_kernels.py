@@ -5,6 +5,8 @@ import math
 import numpy as np
 from numba import cuda, njit
 
+import numbad
+
 
 @cuda.jit(device=True)
 def softplus(v):
@@ -177,3 +179,59 @@ def decay_in_place(rate, u):
     i = cuda.grid(1)
     if i < u.size:
         u[i] = u[i] + rate[i] * u[i] * (1.0 - u[i])
+
+
+# ---- device functions and kernels calling their derivatives
+
+@cuda.jit(device=True)
+def _drag(v, c):
+    return c * v * abs(v)
+
+
+@cuda.jit(device=True)
+def oscillator_energy(k, c, x0, dt, steps):
+    """Energy after ``steps`` symplectic-Euler steps of a damped oscillator."""
+    x = x0
+    v = 0.0
+    for _ in range(steps):
+        v -= dt * (k * x + _drag(v, c))
+        x += dt * v
+        if x > 10.0:        # a branch in the loop
+            x = 10.0
+    return 0.5 * v * v + 0.5 * k * math.sin(x) ** 2
+
+
+def _energy_cpu(k, c, x0, dt, steps):
+    x = x0
+    v = 0.0
+    for _ in range(steps):
+        v -= dt * (k * x + c * v * abs(v))
+        x += dt * v
+        if x > 10.0:
+            x = 10.0
+    return 0.5 * v * v + 0.5 * k * math.sin(x) ** 2
+
+
+energy_cpu = njit(_energy_cpu)
+grad_energy = numbad.grad(oscillator_energy, argnums=(0, 1, 2), target="cuda")
+tangent_energy = numbad.jvp(oscillator_energy, target="cuda")
+
+
+@cuda.jit
+def ensemble_gradients(ks, cs, x0s, dt, steps, out):
+    i = cuda.grid(1)
+    if i < ks.size:
+        gk, gc, gx = grad_energy(ks[i], cs[i], x0s[i], dt, steps)
+        out[i, 0] = gk
+        out[i, 1] = gc
+        out[i, 2] = gx
+
+
+@cuda.jit
+def ensemble_tangents(ks, cs, x0s, dk, dx, dt, steps, out):
+    i = cuda.grid(1)
+    if i < ks.size:
+        value, tangent = tangent_energy(ks[i], cs[i], x0s[i], dt, steps,
+                                        dk[i], 0.0, dx[i], 0.0, 0)
+        out[i, 0] = value
+        out[i, 1] = tangent

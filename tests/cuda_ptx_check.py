@@ -58,6 +58,12 @@ def main():
                                   cc=CC)
         print("%s: %d lines of PTX, %d atomic adds" % (
             kernel.py_func.__name__, ptx.count("\n"), len(re.findall(r"\b(?:atom|red)(?:\.global)?\.add\.f64", ptx))))
+    for kernel, arg_types in [(k.ensemble_gradients, (F1, F1, F1, types.float64, types.int64,
+                                                      F2)),
+                              (k.ensemble_tangents, (F1, F1, F1, F1, F1, types.float64,
+                                                     types.int64, F2))]:
+        ptx, _ = cuda.compile_ptx(kernel.py_func, arg_types, cc=CC)
+        print("%s: %d lines of PTX" % (kernel.py_func.__name__, ptx.count("\n")))
     return 0
 
 

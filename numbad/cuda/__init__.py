@@ -6,6 +6,7 @@ with the same grid, each float array argument followed by its shadow (DESIGN.md,
 in device.py.  Set ``NUMBA_ENABLE_CUDASIM=1`` to run all of it on numba-cuda's
 simulator, without a GPU.
 """
+from .device import device_grad, device_jvp
 from .launch import AdjointKernel
 
 
@@ -18,4 +19,4 @@ def grad_kernel(kernel):
     return AdjointKernel(kernel)
 
 
-__all__ = ["grad_kernel"]
+__all__ = ["grad_kernel", "device_grad", "device_jvp"]

@@ -11,6 +11,7 @@ import types as pytypes
 import numba
 from numba import cuda
 from numba.core import types
+from numba.core.registry import CPUDispatcher
 
 from .. import frontend
 from ..errors import definition_loc, not_differentiable
@@ -48,7 +49,7 @@ def view(func):
     for name, value in func.__globals__.items():
         if value is cuda or value is numba.cuda:
             g[name] = intrinsics.module
-        elif is_device_function(value):
+        elif is_device_function(value) or isinstance(value, CPUDispatcher):
             g[name] = _inlined(python_function(value))
     return copy
 
