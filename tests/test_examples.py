@@ -3,6 +3,7 @@ import pathlib
 import re
 import runpy
 
+import numpy as np
 import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
@@ -50,3 +51,13 @@ def test_adaptive_ode_example_checkpoints_its_while_loop_within_budget():
         assert abs(got - want) <= 1e-12 * abs(want)
     assert stats["snapshots"] > 0 and stats["recomputed_iterations"] > 0
     assert stats["tape_bytes"] <= budget < recorded.stats["tape_bytes"]
+
+
+def test_cuda_kernel_grad_example_matches_differences():
+    """The time-stepped GPU example (on the simulator in CI): adjoint kernels run
+    backwards over checkpointed device arrays agree with central differences."""
+    pytest.importorskip("numba.cuda")
+    module = runpy.run_path(str(EXAMPLES / "cuda_kernel_grad.py"))
+    assert module["check"]() < 1e-6
+    value, du0, dk = module["main"](24, 10)
+    assert np.isfinite(value) and np.abs(dk).sum() > 0 and np.abs(du0).sum() > 0
