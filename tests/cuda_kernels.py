@@ -241,3 +241,25 @@ def ensemble_tangents(ks, cs, x0s, dk, dx, dt, steps, out):
                                         dk[i], 0.0, dx[i], 0.0, 0)
         out[i, 0] = value
         out[i, 1] = tangent
+
+
+@cuda.jit
+def grid_stride_scale(x, s, out):
+    """A grid-stride loop over explicit thread coordinates, in float32 or float64."""
+    start = cuda.threadIdx.x + cuda.blockIdx.x * cuda.blockDim.x
+    stride = cuda.blockDim.x * cuda.gridDim.x
+    for i in range(start, x.size, stride):
+        v = x[i] * s[0]
+        if v > 0:
+            out[i] = math.sqrt(v + 1.0)
+        else:
+            out[i] = v * v
+
+
+@njit
+def grid_stride_scale_cpu(x, s):
+    out = np.empty_like(x)
+    for i in range(x.size):
+        v = x[i] * s[0]
+        out[i] = math.sqrt(v + 1.0) if v > 0 else v * v
+    return out

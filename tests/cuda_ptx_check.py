@@ -35,7 +35,9 @@ KERNELS = [(k.saxpy, (types.float64, F1, F1, F1)),
            (k.weighted_sum_of_squares, (F1, F1, F1)),
            (k.nbody_forces, (F2, F1, types.float64, F2)),
            (k.ensemble, (F2, F2, types.float64, types.int64, F2)),
-           (k.decay_in_place, (F1, F1))]
+           (k.decay_in_place, (F1, F1)),
+           (k.grid_stride_scale, (F1, F1, F1)),
+           (k.grid_stride_scale, (types.Array(types.float32, 1, "A"),) * 3)]
 
 
 def adjoint_signature(arg_types):

@@ -14,6 +14,8 @@ from cuda_kernels import (  # noqa: E402
     decay_in_place,
     ensemble,
     ensemble_cpu,
+    grid_stride_scale,
+    grid_stride_scale_cpu,
     nbody_forces,
     nbody_forces_cpu,
     saxpy,
@@ -135,6 +137,26 @@ def test_ensemble_of_odes_grows_its_tape(rng):
     # again with the tape it reported it needed, from the arrays as they were
     check(ensemble, ensemble_cpu, (1, 32), [params, y0, 0.01, 150, np.zeros((n, 2))], 4,
           rng)
+
+
+def test_grid_stride_loop_over_thread_coordinates(rng):
+    # fewer threads than elements: each thread loops, its tape grows past the first size
+    n = 300
+    x, s = rng.normal(size=n), np.array([1.3])
+    check(grid_stride_scale, grid_stride_scale_cpu, (1, 4), [x, s, np.zeros(n)], 2, rng)
+
+
+def test_float32_kernel(rng):
+    n = 40
+    x, s = rng.normal(size=n).astype(np.float32), np.array([0.7], np.float32)
+    w = rng.normal(size=n).astype(np.float32)
+    dx, ds, out, dout = np.zeros_like(x), np.zeros_like(s), np.zeros_like(x), w.copy()
+    numbad.cuda.grad_kernel(grid_stride_scale)[2, 32](x, dx, s, ds, out, dout)
+    ref = cpu_gradient(grid_stride_scale_cpu, [x.astype(float), s.astype(float)], [0, 1],
+                       w.astype(float))
+    assert dx.dtype == np.float32
+    np.testing.assert_allclose(dx, ref[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ds, ref[1], rtol=1e-4)
 
 
 def test_in_place_update_shadow_is_cotangent_at_launch(rng):
