@@ -1,4 +1,6 @@
-"""CUDA: adjoint kernel time / primal kernel time for the kernels the tests check.
+"""CUDA: adjoint kernel time / primal kernel time for the kernels the tests check, and
+a per-thread ensemble gradient (``numbad.grad(f, target="cuda")`` in a kernel) beside
+JAX's ``jit(vmap(grad(f)))`` of the same function on JAX's default device.
 
     python -m benchmarks.cuda [--quick]
 
@@ -63,6 +65,52 @@ def cases(n, steps):
     }
 
 
+def energy_jax(k, c, x0, dt, steps):
+    """tests/cuda_kernels.py's oscillator_energy in JAX."""
+    import jax
+    import jax.numpy as jnp
+
+    def body(_, state):
+        x, v = state
+        v = v - dt * (k * x + c * v * jnp.abs(v))
+        x = x + dt * v
+        return jnp.where(x > 10.0, 10.0, x), v
+    x, v = jax.lax.fori_loop(0, steps, body, (x0, 0.0 * x0))
+    return 0.5 * v * v + 0.5 * k * jnp.sin(x) ** 2
+
+
+def ensemble_vs_jax(n, steps):
+    """Seconds per ensemble gradient: numbad's device-function gradient in a kernel, and
+    JAX's jit(vmap(grad)) (None without JAX)."""
+    rng = np.random.default_rng(0)
+    ks, cs, x0s = rng.uniform(1, 3, n), rng.uniform(0.05, 0.2, n), rng.uniform(-1, 1, n)
+    dev = _dev(ks, cs, x0s, np.zeros((n, 3)))
+    config = ((n + 255) // 256, 256)
+    numbad_run = synced(k.ensemble_gradients, config, (*dev[:3], 0.01, steps, dev[3]))
+    numbad_run()
+    row = {"members": n, "steps": steps}
+    contenders = {"numbad": numbad_run}
+    try:
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        grads = jax.jit(jax.vmap(jax.grad(energy_jax, argnums=(0, 1, 2)),
+                                 in_axes=(0, 0, 0, None, None)), static_argnums=(4,))
+        args = [jax.device_put(a) for a in (ks, cs, x0s)]
+        contenders["jax"] = lambda: jax.block_until_ready(grads(*args, 0.01, steps))
+        contenders["jax"]()
+        row["jax_device"] = str(jax.devices()[0].platform)
+    except ImportError:
+        row["jax_device"] = None
+    if SIMULATED:
+        return row
+    t = time_interleaved(contenders, repeat=7)
+    for name in contenders:
+        row[name + "_s"] = t[name]["median"]
+    if "jax" in contenders:
+        row["jax_over_numbad"] = row["jax_s"] / row["numbad_s"]
+    return row
+
+
 def synced(kernel, config, args):
     def run():
         kernel[config](*args)
@@ -88,7 +136,14 @@ def main(quick=False):
                      "ratio": t["adjoint"]["median"] / t["primal"]["median"],
                      "first_call_s": compile_s})
         print("%-10s n=%-8d adjoint/primal %.2fx" % (name, n, rows[-1]["ratio"]), flush=True)
-    out = {"date": time.strftime("%Y-%m-%d"), "machine": platform.node(),
+    ensemble = ensemble_vs_jax(16 if SIMULATED else (1 << 14 if quick else 1 << 18),
+                               5 if SIMULATED else 400)
+    if not SIMULATED:
+        print("ensemble gradient, %d members x %d steps: numbad %.4f s, JAX (%s) %s"
+              % (ensemble["members"], ensemble["steps"], ensemble["numbad_s"],
+                 ensemble["jax_device"], "%.4f s" % ensemble["jax_s"]
+                 if "jax_s" in ensemble else "not installed"), flush=True)
+    out = {"ensemble": ensemble, "date": time.strftime("%Y-%m-%d"), "machine": platform.node(),
            "device": "simulator" if SIMULATED else cuda.get_current_device().name.decode()
            if isinstance(cuda.get_current_device().name, bytes)
            else str(cuda.get_current_device().name), "rows": rows}

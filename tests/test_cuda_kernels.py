@@ -159,6 +159,25 @@ def test_float32_kernel(rng):
     np.testing.assert_allclose(ds, ref[1], rtol=1e-4)
 
 
+def test_fixed_tape_size(rng):
+    n = 8
+    params = np.column_stack([rng.uniform(1, 4, n), rng.uniform(0.05, 0.3, n)])
+    y0 = rng.normal(size=(n, 2))
+    w = rng.normal(size=(n, 2))
+
+    def launch(tape_entries, steps):
+        dp, dy0, dout = np.zeros_like(params), np.zeros_like(y0), w.copy()
+        adj = numbad.cuda.grad_kernel(ensemble, tape_entries=tape_entries)
+        adj[1, 32](params, dp, y0, dy0, 0.01, steps, np.zeros((n, 2)), dout)
+        return dp, dy0
+
+    learnt = launch(None, 30)
+    for got, ref in zip(launch(500, 30), learnt):    # big enough: the same, no copies
+        np.testing.assert_array_equal(got, ref)
+    with pytest.raises(MemoryError, match="tape_entries=500"):
+        launch(500, 300)
+
+
 def test_in_place_update_shadow_is_cotangent_at_launch(rng):
     n = 33
     rate, u0 = rng.uniform(0.1, 0.5, n), rng.uniform(0.1, 0.9, n)

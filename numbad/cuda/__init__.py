@@ -10,13 +10,18 @@ from .device import device_grad, device_jvp
 from .launch import AdjointKernel
 
 
-def grad_kernel(kernel):
+def grad_kernel(kernel, tape_entries=None):
     """The adjoint kernel of ``kernel``: ``adj[blocks, threads](a, x, dx, y, dy, out,
     dout)``; before the launch each shadow holds the cotangent of its array's content
     after the kernel, after it the cotangent of its content at launch (inputs' shadows
     gain the vector-Jacobian product; an overwritten output's shadow is zeroed).  The
-    primal arrays end as the kernel leaves them."""
-    return AdjointKernel(kernel)
+    primal arrays end as the kernel leaves them.
+
+    ``tape_entries``: per-thread tape size of a kernel with loops. By default it is
+    learnt: a launch whose threads outgrow it runs again, from copies of its arrays
+    taken before each launch, with the size they reported. Given, no copies are
+    taken, and outgrowing it raises ``MemoryError``."""
+    return AdjointKernel(kernel, tape_entries)
 
 
 __all__ = ["grad_kernel", "device_grad", "device_jvp"]

@@ -36,8 +36,9 @@ class AdjointKernel:
     """The adjoint of a ``@cuda.jit`` kernel; launch it as ``adj[blocks, threads](...)``
     with each float array argument followed by its shadow (DESIGN.md, "CUDA")."""
 
-    def __init__(self, kernel):
+    def __init__(self, kernel, tape_entries=None):
         self.kernel = kernel
+        self.tape_entries = tape_entries
         self.func = frontend.python_function(kernel)
         self.nparams = len(inspect.signature(self.func).parameters)
         self._built = {}
@@ -72,7 +73,9 @@ class AdjointKernel:
     def _build(self, primals):
         arg_types = tuple(frontend.arg_type(a) for a in primals)
         if arg_types not in self._built:
-            self._built[arg_types] = _Built(self.kernel, arg_types)
+            built = self._built[arg_types] = _Built(self.kernel, arg_types)
+            if self.tape_entries is not None and built.has_loops:
+                built.capacity = [self.tape_entries] * 2
         return self._built[arg_types]
 
     def _launch(self, config, args):
@@ -80,16 +83,26 @@ class AdjointKernel:
         built = self._build(primals)
         threads = _thread_count(config)
         arrays = [a for a in list(primals) + list(shadows.values()) if hasattr(a, "shape")]
+        # a kernel with loops may find its tapes too small: unless told their size, keep
+        # copies of the arrays to launch again from
+        rerun = built.has_loops and self.tape_entries is None
         while True:
             ftape, itape = self._tapes_for(built.capacity, threads)
             need = cuda.to_device(np.zeros(2, np.int64))
-            saved = [_copy(a) for a in arrays] if built.has_loops else None
+            saved = [_copy(a) for a in arrays] if rerun else None
             built.dispatcher[config](*args, ftape, itape, need)
             if not built.has_loops:
                 return
             needed = need.copy_to_host()
             if all(n <= c for n, c in zip(needed, built.capacity)):
                 return
+            if not rerun:
+                raise MemoryError(
+                    "numbad: a thread of the adjoint of %s needed %d tape entries, more "
+                    "than tape_entries=%d; the shadows and arrays of this launch are not "
+                    "usable (grad_kernel(kernel, tape_entries=%d), or leave it out: then "
+                    "launches are repeated with bigger tapes)"
+                    % (self.func.__name__, max(needed), self.tape_entries, max(needed)))
             # some threads stopped recording: put every array back and launch again
             built.capacity = [max(c, int(n)) for c, n in zip(built.capacity, needed)]
             for a, copy in zip(arrays, saved):
