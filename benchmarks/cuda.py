@@ -44,14 +44,16 @@ def cases(n, steps):
     u, kk, o2, du, dk, do2 = _dev(*(rng.normal(size=(side, side)) for _ in range(6)))
     grid2 = ((side + 15) // 16, (side + 15) // 16)
     nb = min(n, 4096)
+    n_ode = min(n, 1 << 16)     # (its tape: ~2 floats per step per thread)
     pos, acc, dpos, dacc = _dev(rng.normal(size=(nb, 3)), np.zeros((nb, 3)),
                                 np.zeros((nb, 3)), rng.normal(size=(nb, 3)))
     mass, dmass = _dev(rng.uniform(1, 2, nb), np.zeros(nb))
-    params, y0, yo, dp, dy0, dyo = _dev(np.column_stack([rng.uniform(1, 4, n),
-                                                         rng.uniform(0.05, 0.3, n)]),
-                                        rng.normal(size=(n, 2)), np.zeros((n, 2)),
-                                        np.zeros((n, 2)), np.zeros((n, 2)),
-                                        rng.normal(size=(n, 2)))
+    m = n_ode
+    params, y0, yo, dp, dy0, dyo = _dev(np.column_stack([rng.uniform(1, 4, m),
+                                                         rng.uniform(0.05, 0.3, m)]),
+                                        rng.normal(size=(m, 2)), np.zeros((m, 2)),
+                                        np.zeros((m, 2)), np.zeros((m, 2)),
+                                        rng.normal(size=(m, 2)))
     nbb = (nb + threads - 1) // threads
     return {
         "saxpy": (k.saxpy, (blocks, threads), (2.0, x, y, out),
@@ -60,7 +62,8 @@ def cases(n, steps):
                       (0.05, u, du, kk, dk, o2, do2)),
         "nbody": (k.nbody_forces, (nbb, threads), (pos, mass, 0.1, acc),
                   (pos, dpos, mass, dmass, 0.1, acc, dacc)),
-        "ensemble": (k.ensemble, (blocks, threads), (params, y0, 0.01, steps, yo),
+        "ensemble": (k.ensemble, ((m + threads - 1) // threads, threads),
+                     (params, y0, 0.01, steps, yo),
                      (params, dp, y0, dy0, 0.01, steps, yo, dyo)),
     }
 

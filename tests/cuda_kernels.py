@@ -263,3 +263,21 @@ def grid_stride_scale_cpu(x, s):
         v = x[i] * s[0]
         out[i] = math.sqrt(v + 1.0) if v > 0 else v * v
     return out
+
+
+@cuda.jit
+def logistic_rows(w, x, out):
+    """Each thread one row of ``out``, indexed by explicit thread coordinates."""
+    i = cuda.threadIdx.x + cuda.blockIdx.x * cuda.blockDim.x
+    if i < x.shape[0]:
+        for j in range(x.shape[1]):
+            out[i, j] = 1.0 / (1.0 + math.exp(-w[i] * x[i, j]))
+
+
+@njit
+def logistic_rows_cpu(w, x):
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            out[i, j] = 1.0 / (1.0 + math.exp(-w[i] * x[i, j]))
+    return out

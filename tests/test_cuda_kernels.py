@@ -16,6 +16,8 @@ from cuda_kernels import (  # noqa: E402
     ensemble_cpu,
     grid_stride_scale,
     grid_stride_scale_cpu,
+    logistic_rows,
+    logistic_rows_cpu,
     nbody_forces,
     nbody_forces_cpu,
     saxpy,
@@ -144,6 +146,13 @@ def test_grid_stride_loop_over_thread_coordinates(rng):
     n = 300
     x, s = rng.normal(size=n), np.array([1.3])
     check(grid_stride_scale, grid_stride_scale_cpu, (1, 4), [x, s, np.zeros(n)], 2, rng)
+
+
+def test_explicit_thread_coordinates_are_private(rng):
+    w, x = rng.normal(size=20), rng.normal(size=(20, 5))
+    check(logistic_rows, logistic_rows_cpu, (1, 32), [w, x, np.zeros((20, 5))], 2, rng)
+    src = numbad.cuda.grad_kernel(logistic_rows).source(w, w, x, x, x, x)
+    assert "cuda.atomic.add" not in src     # w[i], x[i, j]: the thread's own elements
 
 
 def test_float32_kernel(rng):

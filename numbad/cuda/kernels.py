@@ -13,6 +13,8 @@ A thread whose tape fills up stops recording, skips its reverse sweep and
 reports the size it needed in ``_need``; the launcher then runs the launch again
 with bigger tapes (kernels.py's caller, launch.py).
 """
+import operator
+
 from .. import analysis
 from ..analysis import is_float_array, kind
 from ..errors import not_differentiable
@@ -91,7 +93,8 @@ class KernelAdjoint(ReverseTransform):
     def private_arrays(self):
         """Argument arrays whose elements each belong to one thread: every read, store
         and atomic add on the array (not through a view) indexes it the same way by the
-        thread's grid position: ``a[i]`` with ``i = cuda.grid(1)``, ``a[i, j]`` with
+        thread's grid position: ``a[i]`` with ``i = cuda.grid(1)`` (or ``threadIdx.x +
+        blockIdx.x * blockDim.x``), ``a[i, j]`` with
         ``i, j = cuda.grid(2)``, or ``a[i, k]`` (``i`` at the same place every time).
         A plain ``+=`` there cannot race with another thread's atomic add."""
         if hasattr(self, "_private"):
@@ -127,14 +130,14 @@ class KernelAdjoint(ReverseTransform):
         info = self.info
         source = self.copied_from(index)
         n = self.grid_call(source)
-        if n is not None:
-            return ("grid", n)
+        if n is not None or self.global_x(source):
+            return ("grid", n or 1)
         d = info.defs.get(source)
         if not (d and kind(d[1].value) == "Expr" and d[1].value.op == "build_tuple"):
             return None
         items = [self.copied_from(v.name) for v in d[1].value.items]
         for p, item in enumerate(items):
-            if self.grid_call(item) == 1:
+            if self.grid_call(item) == 1 or self.global_x(item):
                 return ("row", p)
         coordinates = [self.grid_coordinate(item) for item in items]
         if all(c is not None and c[1] == p for p, c in enumerate(coordinates)) and \
@@ -142,6 +145,33 @@ class KernelAdjoint(ReverseTransform):
                 self.grid_call(coordinates[0][0]) == len(items):
             return ("grid", len(items))
         return None
+
+    def global_x(self, name):
+        """Whether ``name`` is ``threadIdx.x + blockIdx.x * blockDim.x`` (what
+        ``cuda.grid(1)`` is), the terms in either order."""
+        def attribute(var, obj):
+            d = self.info.defs.get(self.copied_from(var.name))
+            e = d[1].value if d else None
+            return kind(e) == "Expr" and e.op == "getattr" and e.attr == "x" and \
+                self.info.constant(e.value.name) == (True, getattr(intrinsics.module, obj))
+
+        def operands(var, fn):
+            d = self.info.defs.get(self.copied_from(var if isinstance(var, str) else var.name))
+            e = d[1].value if d else None
+            if kind(e) == "Expr" and e.op == "binop" and e.fn is fn:
+                return e.lhs, e.rhs
+            return None
+
+        pair = operands(name, operator.add)
+        if pair is None:
+            return False
+        for t, b in (pair, pair[::-1]):
+            product = operands(b, operator.mul)
+            if attribute(t, "threadIdx") and product is not None and any(
+                    attribute(u, "blockIdx") and attribute(v, "blockDim")
+                    for u, v in (product, product[::-1])):
+                return True
+        return False
 
     def grid_coordinate(self, name):
         """(variable holding ``cuda.grid(n)``, coordinate) when ``name`` is one of its
