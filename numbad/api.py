@@ -150,6 +150,10 @@ def grad(f, argnums=0, *, checkpoint="auto", memory_budget=None, target="cpu"):
     count). ``.stats`` after a call: ``tape_bytes`` (peak,
     snapshots included), ``snapshots``, ``recomputed_iterations``."""
     if _on_device(target):
+        if checkpoint != "auto" or memory_budget is not None:
+            raise TypeError("grad(f, target='cuda') keeps its tape in per-thread memory: "
+                            "no checkpoint= or memory_budget= (see "
+                            "numbad.cuda.device_grad's tape_entries=)")
         from . import cuda
         return cuda.device_grad(f, argnums)
     return Grad(f, argnums, checkpoint, memory_budget)

@@ -281,3 +281,24 @@ def logistic_rows_cpu(w, x):
         for j in range(x.shape[1]):
             out[i, j] = 1.0 / (1.0 + math.exp(-w[i] * x[i, j]))
     return out
+
+
+@cuda.jit(device=True)
+def _right_of(a, j):
+    return a[j + 1]
+
+
+@cuda.jit
+def neighbour_sum(x, out):
+    """x's elements read through a device function's parameter (another name for x)."""
+    i = cuda.grid(1)
+    if i < x.size - 1:
+        out[i] = x[i] * _right_of(x, i)
+
+
+@njit
+def neighbour_sum_cpu(x):
+    out = np.zeros_like(x)
+    for i in range(x.size - 1):
+        out[i] = x[i] * x[i + 1]
+    return out

@@ -37,7 +37,8 @@ KERNELS = [(k.saxpy, (types.float64, F1, F1, F1)),
            (k.ensemble, (F2, F2, types.float64, types.int64, F2)),
            (k.decay_in_place, (F1, F1)),
            (k.grid_stride_scale, (F1, F1, F1)),
-           (k.grid_stride_scale, (types.Array(types.float32, 1, "A"),) * 3)]
+           (k.logistic_rows, (F1, F2, F2)),
+           (k.neighbour_sum, (F1, F1))]
 
 
 def adjoint_signature(arg_types):
@@ -59,7 +60,7 @@ def main():
         ptx, _ = cuda.compile_ptx(built.dispatcher.py_func, adjoint_signature(arg_types),
                                   cc=CC)
         print("%s: %d lines of PTX, %d atomic adds" % (
-            kernel.py_func.__name__, ptx.count("\n"), len(re.findall(r"\b(?:atom|red)(?:\.global)?\.add\.f64", ptx))))
+            kernel.py_func.__name__, ptx.count("\n"), len(re.findall(r"\b(?:atom|red)(?:\.global)?\.add\.f(?:32|64)", ptx))))
     for kernel, arg_types in [(k.ensemble_gradients, (F1, F1, F1, types.float64, types.int64,
                                                       F2)),
                               (k.ensemble_tangents, (F1, F1, F1, F1, F1, types.float64,

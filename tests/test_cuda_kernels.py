@@ -18,6 +18,8 @@ from cuda_kernels import (  # noqa: E402
     grid_stride_scale_cpu,
     logistic_rows,
     logistic_rows_cpu,
+    neighbour_sum,
+    neighbour_sum_cpu,
     nbody_forces,
     nbody_forces_cpu,
     saxpy,
@@ -153,6 +155,49 @@ def test_explicit_thread_coordinates_are_private(rng):
     check(logistic_rows, logistic_rows_cpu, (1, 32), [w, x, np.zeros((20, 5))], 2, rng)
     src = numbad.cuda.grad_kernel(logistic_rows).source(w, w, x, x, x, x)
     assert "cuda.atomic.add" not in src     # w[i], x[i, j]: the thread's own elements
+
+
+def test_array_read_through_a_device_function_is_shared(rng):
+    x = rng.normal(size=40)
+    check(neighbour_sum, neighbour_sum_cpu, (2, 32), [x, np.zeros(40)], 1, rng)
+    src = numbad.cuda.grad_kernel(neighbour_sum).source(x, x, x, x)
+    # x[i] and (as the device function's a[j + 1]) x[i + 1]: every add is atomic
+    assert "x_bar[" not in src.replace("cuda.atomic.add(x_bar, ", "")
+
+
+def test_more_launch_dimensions_than_the_kernel_tells_apart(rng):
+    # cuda.grid(1) on 2-D blocks: two threads share each i (both add x[i]**2 into the
+    # total), so x's adjoint may not be a thread's own: the adjoint drops plain adds
+    n = 20
+    x, w = rng.normal(size=n), rng.normal(size=n)
+    dx, dw, dtotal = np.zeros(n), np.zeros(n), np.array([1.0, 0.0])
+    adj = numbad.cuda.grad_kernel(weighted_sum_of_squares)
+    assert "x_bar[i] +=" in adj.source(x, dx, w, dw, np.zeros(2), dtotal)
+    adj[1, (32, 2)](x, dx, w, dw, np.zeros(2), dtotal)
+    np.testing.assert_allclose(dx, 2 * 2 * w * x, rtol=1e-12)
+    assert any(not private for _, private in adj._built)
+
+
+def test_numpy_scalar_arguments_survive_a_relaunch(rng):
+    n = 6
+    params = np.column_stack([rng.uniform(1, 4, n), rng.uniform(0.05, 0.3, n)])
+    y0, w = rng.normal(size=(n, 2)), rng.normal(size=(n, 2))
+    dp, dy0, dout = np.zeros_like(params), np.zeros_like(y0), w.copy()
+    numbad.cuda.grad_kernel(ensemble)[1, 32](params, dp, y0, dy0, np.float64(0.01),
+                                             np.int64(100), np.zeros((n, 2)), dout)
+    ref = cpu_gradient(ensemble_cpu, [params, y0, 0.01, 100], [0, 1], w)
+    np.testing.assert_allclose(dp, ref[0], rtol=1e-9)
+
+
+def test_lane_id_is_refused():
+    @cuda.jit
+    def by_lane(x, out):
+        i = cuda.grid(1)
+        out[i] = x[i] * cuda.laneid
+
+    x = np.ones(4)
+    with pytest.raises(numbad.NotDifferentiableError):
+        numbad.cuda.grad_kernel(by_lane)[1, 4](x, x.copy(), x.copy(), x.copy())
 
 
 def test_float32_kernel(rng):

@@ -74,7 +74,6 @@ module.grid = _typed(_stub("grid"), lambda ndim: _grid_type(ndim))
 module.gridsize = _typed(_stub("gridsize"), lambda ndim: _grid_type(ndim))
 module.syncthreads = _typed(_stub("syncthreads"), lambda: types.none)
 module.threadfence = _typed(_stub("threadfence"), lambda: types.none)
-module.laneid = module.warpsize = 0     # typed as int64 constants
 module.atomic = pytypes.ModuleType("numbad.cuda.intrinsics.cuda.atomic")
 for _name in ("add", "sub", "max", "min", "exch"):
     setattr(module.atomic, _name, _typed(_stub("atomic_" + _name), _atomic_typer))

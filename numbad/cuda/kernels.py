@@ -6,8 +6,8 @@ written as a kernel: every float array parameter is followed by its shadow (the
 adjoint array, DESIGN.md "CUDA"), the tapes are columns of device arrays, one
 per thread (``_ftape[:, _tid]``: neighbouring threads' entries sit side by side,
 so their pushes coalesce), and adjoints that several threads may add into the
-same element use ``cuda.atomic.add``.  A read whose index is the thread's own
-grid position (``x[i]`` with ``i = cuda.grid(1)``) adds with a plain store.
+same element use ``cuda.atomic.add``.  An array every access of which is the
+thread's own element (``x[i]`` with ``i = cuda.grid(1)``) gets plain adds.
 
 A thread whose tape fills up stops recording, skips its reverse sweep and
 reports the size it needed in ``_need``; the launcher then runs the launch again
@@ -34,11 +34,18 @@ NEED_SLOT = {"_ft": 0, "_it": 1}
 class KernelAdjoint(ReverseTransform):
     """The adjoint kernel source of one kernel for one signature (see module docstring)."""
 
-    def __init__(self, tir, name):
+    def __init__(self, tir, name, private=True):
         self.float_arrays = tuple(i for i, t in enumerate(tir.arg_types) if is_float_array(t))
+        self.private = private
         refuse_unsupported(tir)
         super().__init__(tir, self.float_arrays, name, _no_callees)
         self.primal.spelled = intrinsics.SPELLING
+        for name in sorted(self.activity.active):
+            if self.role(name) not in (None, "memory", "alias", "view"):
+                # (arrays made in the kernel: their adjoints would be allocated there)
+                raise not_differentiable("an array made or named anew in a kernel",
+                                         self.info.defs[name][1].loc)
+        self.private_arrays()
         if self.array_tapes_needed():
             raise not_differentiable("a kernel whose reverse sweep needs whole arrays kept "
                                      "(arrays made or overwritten wholesale in the kernel)",
@@ -60,7 +67,7 @@ class KernelAdjoint(ReverseTransform):
             for label in self.info.labels:
                 for stmt in self.info.blocks[label].body:
                     acc = analysis.accumulation(self.info, stmt)
-                    if acc is not None and acc[0].name in self.activity:
+                    if acc is not None and acc[0].name in self.activity:  # (an active array)
                         self._accumulations[stmt.target.name] = acc
         return self._accumulations
 
@@ -85,7 +92,7 @@ class KernelAdjoint(ReverseTransform):
         index = repr(value.index) if value.op == "static_getitem" else \
             self.primal.operand(value.index)
         bar = self.bar(value.value.name)
-        if value.value.name in self.private_arrays():
+        if self.info.alias_root(value.value.name) in self.private_arrays():
             src("%s[%s] += %s" % (bar, index, tbar))
         else:
             src("cuda.atomic.add(%s, %s, %s)" % (bar, index, tbar))
@@ -96,31 +103,42 @@ class KernelAdjoint(ReverseTransform):
         thread's grid position: ``a[i]`` with ``i = cuda.grid(1)`` (or ``threadIdx.x +
         blockIdx.x * blockDim.x``), ``a[i, j]`` with
         ``i, j = cuda.grid(2)``, or ``a[i, k]`` (``i`` at the same place every time).
-        A plain ``+=`` there cannot race with another thread's atomic add."""
+        A plain ``+=`` there cannot race with another thread's atomic add. (Threads are
+        told apart by the first ``private_dims`` grid dimensions only: a launch with more
+        uses a variant without private arrays, see launch.py.) None when built with
+        ``private=False``."""
         if hasattr(self, "_private"):
+            return self._private
+        if not self.private:
+            self._private, self.private_dims = set(), 0
             return self._private
         info = self.info
         ways = {}           # array -> how each access indexes it (None: not by thread)
+
+        def record(array, way):     # (under the argument an alias or inlined parameter names)
+            ways.setdefault(info.alias_root(array), []).append(way)
+
         for label in info.labels:
             for stmt in info.blocks[label].body:
                 k = kind(stmt)
+                acc = analysis.accumulation(info, stmt)
                 if k in ("SetItem", "StaticSetItem"):
-                    ways.setdefault(stmt.target.name, []).append(
-                        self.thread_indexing(stmt.index.name) if k == "SetItem" else None)
-                elif analysis.accumulation(info, stmt) is not None:
-                    array, index, _ = analysis.accumulation(info, stmt)
-                    ways.setdefault(array.name, []).append(self.thread_indexing(index.name))
+                    record(stmt.target.name,
+                           self.thread_indexing(stmt.index.name) if k == "SetItem" else None)
+                elif acc is not None:
+                    record(acc[0].name, self.thread_indexing(acc[1].name))
                 elif k == "Assign" and kind(stmt.value) == "Expr" and stmt.value.op in (
                         "getitem", "static_getitem") and self.is_array(stmt.value.value.name):
                     e = stmt.value
-                    ways.setdefault(e.value.name, []).append(
-                        self.thread_indexing(e.index.name) if e.op == "getitem" else None)
+                    record(e.value.name,
+                           self.thread_indexing(e.index.name) if e.op == "getitem" else None)
                     if self.is_array(stmt.target.name):     # a view: not followed
-                        ways.setdefault(e.value.name, []).append(None)
+                        record(e.value.name, None)
         args = set(info.arg_vars.values())
         self._private = {a for a, w in ways.items()
-                         if a in args and self.owner(a) == a and None not in w
-                         and len(set(w)) == 1}
+                         if a in args and None not in w and len(set(w)) == 1}
+        self.private_dims = max([w[0][1] if w[0][0] == "grid" else 1
+                                 for a, w in ways.items() if a in self._private], default=0)
         return self._private
 
     def thread_indexing(self, index):

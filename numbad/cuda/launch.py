@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 from numba import cuda
+from numba.core import types
 
 from .. import codegen
 from ..analysis import is_float_array
@@ -17,10 +18,11 @@ FIRST_TAPE_ENTRIES = 64     # per thread, for a kernel with loops, until a launc
 class _Built:
     """The compiled adjoint of a kernel for one signature."""
 
-    def __init__(self, kernel, arg_types):
+    def __init__(self, kernel, arg_types, private=True):
         tir = frontend.typed_ir(kernel, arg_types)
         name = "adjoint_" + re.sub(r"\W", "_", tir.func.__name__)
-        transform = KernelAdjoint(tir, name)
+        transform = KernelAdjoint(tir, name, private)
+        self.private_dims = transform.private_dims
         self.source = transform.source()
         ns = dict(transform.ns)
         ns.update(RUNTIME)
@@ -42,14 +44,15 @@ class AdjointKernel:
         self.func = frontend.python_function(kernel)
         self.nparams = len(inspect.signature(self.func).parameters)
         self._built = {}
-        self._tapes = None
+        self._tapes = {}        # stream -> (float tape, int tape): launches on one stream
+        self._unused_need = None    # (run one after another, so they may share tapes)
 
     def __getitem__(self, config):
         return lambda *args: self._launch(config, args)
 
     def source(self, *args):
         """The generated adjoint kernel's source, for launch arguments ``args``."""
-        return self._build(self._split(args)[0]).source
+        return self._build(self._split(args)[0], 1).source
 
     def _split(self, args):
         """(primal arguments, shadows by primal position) of interleaved ``args``."""
@@ -70,25 +73,38 @@ class AdjointKernel:
                             % (self.func.__name__, self.nparams, len(args)))
         return primals, shadows
 
-    def _build(self, primals):
+    def _build(self, primals, dims):
+        """The adjoint for the types of ``primals``, launched over ``dims`` grid
+        dimensions: a variant without thread-private arrays when the kernel tells threads
+        apart by fewer dimensions than the launch has (``cuda.grid(1)`` on 2-D blocks)."""
         arg_types = tuple(frontend.arg_type(a) for a in primals)
-        if arg_types not in self._built:
-            built = self._built[arg_types] = _Built(self.kernel, arg_types)
+        built = self._variant(arg_types, True)
+        if 0 < built.private_dims < dims:
+            built = self._variant(arg_types, False)
+        return built
+
+    def _variant(self, arg_types, private):
+        key = (arg_types, private)
+        if key not in self._built:
+            built = self._built[key] = _Built(self.kernel, arg_types, private)
             if self.tape_entries is not None and built.has_loops:
                 built.capacity = [self.tape_entries] * 2
-        return self._built[arg_types]
+        return self._built[key]
 
     def _launch(self, config, args):
         primals, shadows = self._split(args)
-        built = self._build(primals)
+        built = self._build(primals, _dimensions(config))
         threads = _thread_count(config)
-        arrays = [a for a in list(primals) + list(shadows.values()) if hasattr(a, "shape")]
+        arrays = [a for a in list(primals) + list(shadows.values())
+                  if isinstance(frontend.arg_type(a), types.Array)]
         # a kernel with loops may find its tapes too small: unless told their size, keep
         # copies of the arrays to launch again from
         rerun = built.has_loops and self.tape_entries is None
+        stream = config[2] if len(config) > 2 else None
         while True:
-            ftape, itape = self._tapes_for(built.capacity, threads)
-            need = cuda.to_device(np.zeros(2, np.int64))
+            ftape, itape = self._tapes_for(built.capacity, threads, stream)
+            need = cuda.to_device(np.zeros(2, np.int64)) if built.has_loops else \
+                self._no_need()
             saved = [_copy(a) for a in arrays] if rerun else None
             built.dispatcher[config](*args, ftape, itape, need)
             if not built.has_loops:
@@ -108,14 +124,20 @@ class AdjointKernel:
             for a, copy in zip(arrays, saved):
                 _restore(a, copy)
 
-    def _tapes_for(self, capacity, threads):
+    def _tapes_for(self, capacity, threads, stream):
         rows = [max(1, c) for c in capacity]
-        t = self._tapes
+        t = self._tapes.get(stream)
         if t is None or t[0].shape[0] < rows[0] or t[1].shape[0] < rows[1] or \
                 t[0].shape[1] < threads:
-            t = self._tapes = (cuda.device_array((rows[0], threads), np.float64),
-                               cuda.device_array((rows[1], threads), np.int64))
+            t = self._tapes[stream] = (cuda.device_array((rows[0], threads), np.float64),
+                                       cuda.device_array((rows[1], threads), np.int64))
         return t
+
+    def _no_need(self):
+        """The ``_need`` argument of a kernel without loops (its tapes never fill up)."""
+        if self._unused_need is None:
+            self._unused_need = cuda.device_array(2, np.int64)
+        return self._unused_need
 
 
 def _thread_count(config):
@@ -125,6 +147,15 @@ def _thread_count(config):
         for d in (dims if isinstance(dims, tuple) else (dims,)):
             n *= int(d)
     return n
+
+
+def _dimensions(config):
+    """How many grid dimensions a launch ``[blocks, threads, ...]`` spreads threads over."""
+    dims = 1
+    for extent in config[:2]:
+        extent = extent if isinstance(extent, tuple) else (extent,)
+        dims = max([dims] + [i + 1 for i, d in enumerate(extent) if int(d) > 1])
+    return dims
 
 
 def _copy(a):
