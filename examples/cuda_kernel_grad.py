@@ -76,11 +76,12 @@ def loss_and_gradient(u0, k, dt, steps, target):
         step[grid, THREADS](u, dk_dev, dt, v)
         u, v = v, u
         if (s + 1) % stride == 0 and s + 1 < steps:
-            snapshots[s + 1] = cuda.to_device(u.copy_to_host())
+            snapshots[s + 1] = cuda.device_array(n)
+            snapshots[s + 1].copy_to_device(u)      # (device to device)
     final = u.copy_to_host()
     value = 0.5 * float(np.sum((final - target) ** 2))
     out_bar = cuda.to_device(final - target)         # cotangent of the final field
-    u_bar = cuda.device_array(n)
+    u_bar = cuda.to_device(np.zeros(n))
     segment = [cuda.device_array(n) for _ in range(stride + 1)]
     scratch = cuda.device_array(n)
     for start in sorted(snapshots, reverse=True):
@@ -89,9 +90,9 @@ def loss_and_gradient(u0, k, dt, steps, target):
         for j in range(length):         # recompute the segment, keeping its fields
             step[grid, THREADS](segment[j], dk_dev, dt, segment[j + 1])
         for j in reversed(range(length)):
-            u_bar.copy_to_device(np.zeros(n))
-            # the adjoint of step j: u_bar gains the cotangent of its input field, k_bar
-            # of k; out_bar (the cotangent of its output) is used up
+            # the adjoint of step j: u_bar (zero) gains the cotangent of its input field,
+            # k_bar of k; out_bar, the cotangent of its output, is used up: step writes
+            # every element, so out_bar comes back zero, ready to be the next u_bar
             step_adjoint[grid, THREADS](segment[j], u_bar, dk_dev, k_bar, dt, scratch,
                                         out_bar)
             u_bar, out_bar = out_bar, u_bar
