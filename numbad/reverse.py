@@ -775,14 +775,19 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         count = len(items) + room
         if not count:
             return
-        pos, cap, suffix = TAPES[tape]
-        src("if %s + %d > %s:" % (pos, count, cap),
-            "    %s = max(2 * %s, %s + %d)" % (cap, cap, pos, count),
-            "    %s = _tape_resize(%s, %s)" % (tape, tape, cap))
+        pos, _, suffix = TAPES[tape]
+        self.emit_room(src, tape, count)
         for j, item in enumerate(items):
             src("_store%s(%s, %s, %s)" % (suffix, tape, _at(pos, j), item))
         if items:
             src("%s += %d" % (pos, len(items)))
+
+    def emit_room(self, src, tape, count):
+        """Grow ``tape`` so that it holds ``count`` more entries."""
+        pos, cap, _ = TAPES[tape]
+        src("if %s + %d > %s:" % (pos, count, cap),
+            "    %s = max(2 * %s, %s + %d)" % (cap, cap, pos, count),
+            "    %s = _tape_resize(%s, %s)" % (tape, tape, cap))
 
     def emit_pushes(self, src, label, plan):
         self.emit_push(src, "_ft", [e for n in plan["floats"] for e in self.elements(n)])

@@ -38,9 +38,11 @@ class DeviceVJP(ReverseTransform):
         self.ns.update(_float64=numba.float64, _int64=numba.int64)
 
     def emit_open_tape(self, src, tape):
-        pos, cap, _ = TAPES[tape]
         src("%s = cuda.local.array(%d, %s)" % (tape, self.capacity, _ELEMENT[tape]),
-            "%s = %d" % (cap, self.capacity), "%s = 0" % pos)
+            "%s = 0" % TAPES[tape][0])
+
+    def emit_room(self, src, tape, count):
+        pass            # a device tape does not grow: stores past its end are dropped
 
     def emit_end_of_forward(self, src):
         super().emit_end_of_forward(src)

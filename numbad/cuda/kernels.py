@@ -249,9 +249,10 @@ class KernelAdjoint(ReverseTransform):
         src("_tid = " + THREAD_ID)
 
     def emit_open_tape(self, src, tape):
-        pos, cap, _ = TAPES[tape]
-        src("%s = %s[:, _tid]" % (tape, TAPE_PARAMS[tape]), "%s = %s.shape[0]" % (cap, tape),
-            "%s = 0" % pos)
+        src("%s = %s[:, _tid]" % (tape, TAPE_PARAMS[tape]), "%s = 0" % TAPES[tape][0])
+
+    def emit_room(self, src, tape, count):
+        pass            # a device tape does not grow: stores past its end are dropped
 
     def emit_memory_bar(self, src, name):
         pass            # a parameter: the shadow the caller passes

@@ -1,10 +1,9 @@
 """The tape helpers of reverse.py, as CUDA device functions over a fixed-size array.
 
 Generated code calls them by the same names on the CPU and on the GPU.  A device
-tape cannot grow: a store past its end is dropped (the position still counts up,
-so the code after the forward sweep sees that the tape was too small and how
-big it had to be); "growing" it only changes the capacity the generated code
-tracks.
+tape cannot grow (the transforms write no growing for it): a store past its end
+is dropped, and the position still counts up, so the code after the forward
+sweep sees that the tape was too small and how big it had to be.
 """
 from numba import cuda
 
@@ -21,16 +20,6 @@ def load(tape, position):
 
 
 @cuda.jit(device=True)
-def resize(tape, capacity):
-    return tape
-
-
-@cuda.jit(device=True)
-def capacity(tape):
-    return tape.shape[0]
-
-
-@cuda.jit(device=True)
 def free(tape):
     pass
 
@@ -41,5 +30,5 @@ def sum_to(value, like):
 
 
 RUNTIME = {"_store_f": store, "_store_i": store, "_load_f": load, "_load_i": load,
-           "_tape_resize": resize, "_tape_capacity": capacity, "_tape_free": free,
+           "_tape_free": free,
            "_sum_to": sum_to, "cuda": cuda}
