@@ -200,6 +200,14 @@ def test_lane_id_is_refused():
         numbad.cuda.grad_kernel(by_lane)[1, 4](x, x.copy(), x.copy(), x.copy())
 
 
+def test_grid_stride_loops_are_private():
+    x = np.ones(8)
+    src = numbad.cuda.grad_kernel(grid_stride_scale).source(x, x, x[:1], x[:1], x, x)
+    # i in range(threadIdx.x + blockIdx.x * blockDim.x, n, blockDim.x * gridDim.x): each
+    # element is one thread's; s[0] is everybody's
+    assert "cuda.atomic.add(x_bar" not in src and "cuda.atomic.add(s_bar" in src
+
+
 def test_float32_kernel(rng):
     n = 40
     x, s = rng.normal(size=n).astype(np.float32), np.array([0.7], np.float32)

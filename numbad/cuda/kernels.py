@@ -101,7 +101,7 @@ class KernelAdjoint(ReverseTransform):
         """Argument arrays whose elements each belong to one thread: every read, store
         and atomic add on the array (not through a view) indexes it the same way by the
         thread's grid position: ``a[i]`` with ``i = cuda.grid(1)`` (or ``threadIdx.x +
-        blockIdx.x * blockDim.x``), ``a[i, j]`` with
+        blockIdx.x * blockDim.x``, or a grid-stride loop's variable), ``a[i, j]`` with
         ``i, j = cuda.grid(2)``, or ``a[i, k]`` (``i`` at the same place every time).
         A plain ``+=`` there cannot race with another thread's atomic add. (Threads are
         told apart by the first ``private_dims`` grid dimensions only: a launch with more
@@ -148,14 +148,14 @@ class KernelAdjoint(ReverseTransform):
         info = self.info
         source = self.copied_from(index)
         n = self.grid_call(source)
-        if n is not None or self.global_x(source):
+        if n is not None or self.thread_x(source) or self.grid_stride(source):
             return ("grid", n or 1)
         d = info.defs.get(source)
         if not (d and kind(d[1].value) == "Expr" and d[1].value.op == "build_tuple"):
             return None
         items = [self.copied_from(v.name) for v in d[1].value.items]
         for p, item in enumerate(items):
-            if self.grid_call(item) == 1 or self.global_x(item):
+            if self.thread_x(item) or self.grid_stride(item):
                 return ("row", p)
         coordinates = [self.grid_coordinate(item) for item in items]
         if all(c is not None and c[1] == p for p, c in enumerate(coordinates)) and \
@@ -164,32 +164,63 @@ class KernelAdjoint(ReverseTransform):
             return ("grid", len(items))
         return None
 
+    def thread_x(self, name):
+        """Whether ``name`` is the thread's own index in a 1-D grid."""
+        return self.grid_call(name) == 1 or self.global_x(name)
+
+    def grid_stride(self, name):
+        """Whether ``name`` is the variable of a grid-stride loop, ``for i in range(t, n,
+        s)`` with t the thread's own index and s the grid's size (``cuda.gridsize(1)``
+        or ``blockDim.x * gridDim.x``): each i is one thread's, as with ``t`` itself."""
+        info = self.info
+
+        def expr(var_name, op):
+            d = info.defs.get(self.copied_from(var_name))
+            e = d[1].value if d else None
+            return e if kind(e) == "Expr" and e.op == op else None
+
+        first = expr(name, "pair_first")
+        nxt = first and expr(first.value.name, "iternext")
+        it = nxt and expr(nxt.value.name, "getiter")
+        call = it and expr(it.value.name, "call")
+        if not (call and len(call.args) == 3 and info.constant(call.func.name) == (True, range)):
+            return False
+        start, _, step = (self.copied_from(a.name) for a in call.args)
+        size = expr(step, "call")
+        whole_grid = (size is not None and len(size.args) == 1
+                      and info.constant(size.func.name) == (True, intrinsics.module.gridsize)
+                      and info.constant(size.args[0].name) == (True, 1)) or \
+            self.product_of(step, ("blockDim", "gridDim"))
+        return self.thread_x(start) and whole_grid
+
+    def x_of(self, var):
+        """"threadIdx" (etc.) when ``var`` is ``cuda.threadIdx.x`` (etc.), else None."""
+        e = self.binop_or_attr(var)
+        if not (e is not None and e.op == "getattr" and e.attr == "x"):
+            return None
+        ok, obj = self.info.constant(e.value.name)
+        return obj.name if ok and isinstance(obj, intrinsics.Dim3) else None
+
+    def product_of(self, name, dims):
+        """Whether ``name`` is the product of the .x of the two ``dims`` (either order)."""
+        e = self.binop_or_attr(name)
+        return e is not None and e.op == "binop" and e.fn is operator.mul and \
+            {self.x_of(e.lhs), self.x_of(e.rhs)} == set(dims)
+
     def global_x(self, name):
         """Whether ``name`` is ``threadIdx.x + blockIdx.x * blockDim.x`` (what
         ``cuda.grid(1)`` is), the terms in either order."""
-        def attribute(var, obj):
-            d = self.info.defs.get(self.copied_from(var.name))
-            e = d[1].value if d else None
-            return kind(e) == "Expr" and e.op == "getattr" and e.attr == "x" and \
-                self.info.constant(e.value.name) == (True, getattr(intrinsics.module, obj))
-
-        def operands(var, fn):
-            d = self.info.defs.get(self.copied_from(var if isinstance(var, str) else var.name))
-            e = d[1].value if d else None
-            if kind(e) == "Expr" and e.op == "binop" and e.fn is fn:
-                return e.lhs, e.rhs
-            return None
-
-        pair = operands(name, operator.add)
-        if pair is None:
+        e = self.binop_or_attr(name)
+        if not (e is not None and e.op == "binop" and e.fn is operator.add):
             return False
-        for t, b in (pair, pair[::-1]):
-            product = operands(b, operator.mul)
-            if attribute(t, "threadIdx") and product is not None and any(
-                    attribute(u, "blockIdx") and attribute(v, "blockDim")
-                    for u, v in (product, product[::-1])):
-                return True
-        return False
+        return any(self.x_of(t) == "threadIdx" and self.product_of(b, ("blockIdx", "blockDim"))
+                   for t, b in ((e.lhs, e.rhs), (e.rhs, e.lhs)))
+
+    def binop_or_attr(self, var):
+        """The binop or getattr expression that defines ``var`` (through copies), or None."""
+        d = self.info.defs.get(self.copied_from(var if isinstance(var, str) else var.name))
+        e = d[1].value if d else None
+        return e if kind(e) == "Expr" and e.op in ("binop", "getattr") else None
 
     def grid_coordinate(self, name):
         """(variable holding ``cuda.grid(n)``, coordinate) when ``name`` is one of its
