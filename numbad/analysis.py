@@ -160,6 +160,12 @@ class FunctionInfo:
                 return True, getattr(base, value.attr)
         return False, None
 
+    def copied_from(self, name):
+        """The variable a chain of plain copies (``b = a``) of ``name`` starts from."""
+        while name in self.defs and kind(self.defs[name][1].value) == "Var":
+            name = self.defs[name][1].value.name
+        return name
+
     def alias_root(self, name, _visiting=()):
         """The array variable whose memory ``name`` names under another name: through
         ``b = a``, casts, ``a += ...`` and loop phis whose values all name one array."""

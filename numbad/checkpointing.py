@@ -152,22 +152,19 @@ class CheckpointedLoops:
         info = self.info
         body = info.loop_body[header]
         came = self.carried_value(name, header)
-        if came is None or came.name not in info.defs or info.defs[came.name][0] not in body \
-                or self.is_phi(info.defs[came.name][1]):
+        if came is None or came not in info.defs or info.defs[came][0] not in body \
+                or self.is_phi(info.defs[came][1]):
             return False
         family = self.family_key(name)
         return not any(self.written_family(stmt) == family
                        for label in body for stmt in info.blocks[label].body)
 
     def carried_value(self, name, header):
-        """The variable the back edge of loop ``header`` brings into its phi ``name``,
-        seen through plain copies (``u_1 = v_2``), or None."""
+        """The name of the variable the back edge of loop ``header`` brings into its phi
+        ``name``, seen through plain copies (``u_1 = v_2``), or None."""
         info = self.info
         came = incoming_value(info.defs[name][1].value, info.counted_headers[header][1])
-        while came is not None and came.name in info.defs and \
-                kind(info.defs[came.name][1].value) == "Var":
-            came = info.defs[came.name][1].value
-        return came
+        return None if came is None else info.copied_from(came.name)
 
     def swapped(self, name, header):
         """The array made before loop ``header`` that its array phi ``name`` starts with,
@@ -179,7 +176,7 @@ class CheckpointedLoops:
         came = self.carried_value(name, header)
         first = incoming_value(info.defs[name][1].value, entry)
         header_phis = {s.target.name for s in self.assigns(header) if self.is_phi(s)}
-        if came is None or came.name not in header_phis or first is None:
+        if came is None or came not in header_phis or first is None:
             return None
         root = info.alias_root(first.name)
         if not self.outside(root, header) or is_view(info, info.defs[root][1]):

@@ -37,8 +37,8 @@ class KernelAdjoint(ReverseTransform):
     def __init__(self, tir, name, private=True):
         self.float_arrays = tuple(i for i, t in enumerate(tir.arg_types) if is_float_array(t))
         self.private = private
-        refuse_unsupported(tir)
         super().__init__(tir, self.float_arrays, name, _no_callees)
+        self.refuse_unsupported()
         self.primal.spelled = intrinsics.SPELLING
         for name in sorted(self.activity.active):
             if self.role(name) not in (None, "memory", "alias", "view"):
@@ -50,6 +50,18 @@ class KernelAdjoint(ReverseTransform):
             raise not_differentiable("a kernel whose reverse sweep needs whole arrays kept "
                                      "(arrays made or overwritten wholesale in the kernel)",
                                      tir.func_ir.loc)
+
+    def refuse_unsupported(self):
+        """NotDifferentiableError for calls the adjoint kernel cannot honour."""
+        info = self.info
+        for label in info.labels:
+            for stmt in info.blocks[label].body:
+                if kind(stmt) == "Assign" and kind(stmt.value) == "Expr" and \
+                        stmt.value.op == "call":
+                    ok, fn = info.constant(stmt.value.func.name)
+                    for refused, what in intrinsics.REFUSED.items():
+                        if ok and fn is refused:
+                            raise not_differentiable(what, stmt.loc)
 
     # ---- what is differentiated: every float array's content at the end of the launch
     def output_vars(self):
@@ -143,17 +155,15 @@ class KernelAdjoint(ReverseTransform):
 
     def thread_indexing(self, index):
         """How index variable ``index`` depends on the thread's grid position: ("grid",
-        n) for all of ``cuda.grid(n)`` in order, ("row", p) for a tuple with
-        ``cuda.grid(1)`` at place p, else None."""
-        info = self.info
-        source = self.copied_from(index)
-        n = self.grid_call(source)
-        if n is not None or self.thread_x(source) or self.grid_stride(source):
+        n) for all of ``cuda.grid(n)`` in order, ("row", p) for a tuple with the
+        thread's 1-D index at place p, else None."""
+        n = self.grid_call(index)
+        if n is not None or self.thread_x(index) or self.grid_stride(index):
             return ("grid", n or 1)
-        d = info.defs.get(source)
-        if not (d and kind(d[1].value) == "Expr" and d[1].value.op == "build_tuple"):
+        e = self.expr(index, "build_tuple")
+        if e is None:
             return None
-        items = [self.copied_from(v.name) for v in d[1].value.items]
+        items = [v.name for v in e.items]
         for p, item in enumerate(items):
             if self.thread_x(item) or self.grid_stride(item):
                 return ("row", p)
@@ -164,6 +174,13 @@ class KernelAdjoint(ReverseTransform):
             return ("grid", len(items))
         return None
 
+    def expr(self, name, *ops):
+        """The expression defining variable ``name`` (through plain copies) when its op
+        is one of ``ops``, else None."""
+        d = self.info.defs.get(self.info.copied_from(name))
+        e = d[1].value if d else None
+        return e if kind(e) == "Expr" and e.op in ops else None
+
     def thread_x(self, name):
         """Whether ``name`` is the thread's own index in a 1-D grid."""
         return self.grid_call(name) == 1 or self.global_x(name)
@@ -173,80 +190,58 @@ class KernelAdjoint(ReverseTransform):
         s)`` with t the thread's own index and s the grid's size (``cuda.gridsize(1)``
         or ``blockDim.x * gridDim.x``): each i is one thread's, as with ``t`` itself."""
         info = self.info
-
-        def expr(var_name, op):
-            d = info.defs.get(self.copied_from(var_name))
-            e = d[1].value if d else None
-            return e if kind(e) == "Expr" and e.op == op else None
-
-        first = expr(name, "pair_first")
-        nxt = first and expr(first.value.name, "iternext")
-        it = nxt and expr(nxt.value.name, "getiter")
-        call = it and expr(it.value.name, "call")
+        first = self.expr(name, "pair_first")
+        nxt = first and self.expr(first.value.name, "iternext")
+        it = nxt and self.expr(nxt.value.name, "getiter")
+        call = it and self.expr(it.value.name, "call")
         if not (call and len(call.args) == 3 and info.constant(call.func.name) == (True, range)):
             return False
-        start, _, step = (self.copied_from(a.name) for a in call.args)
-        size = expr(step, "call")
+        start, _, step = (a.name for a in call.args)
+        size = self.expr(step, "call")
         whole_grid = (size is not None and len(size.args) == 1
                       and info.constant(size.func.name) == (True, intrinsics.module.gridsize)
                       and info.constant(size.args[0].name) == (True, 1)) or \
             self.product_of(step, ("blockDim", "gridDim"))
         return self.thread_x(start) and whole_grid
 
-    def x_of(self, var):
-        """"threadIdx" (etc.) when ``var`` is ``cuda.threadIdx.x`` (etc.), else None."""
-        e = self.binop_or_attr(var)
-        if not (e is not None and e.op == "getattr" and e.attr == "x"):
+    def x_of(self, name):
+        """"threadIdx" (etc.) when ``name`` is ``cuda.threadIdx.x`` (etc.), else None."""
+        e = self.expr(name, "getattr")
+        if e is None or e.attr != "x":
             return None
         ok, obj = self.info.constant(e.value.name)
         return obj.name if ok and isinstance(obj, intrinsics.Dim3) else None
 
     def product_of(self, name, dims):
         """Whether ``name`` is the product of the .x of the two ``dims`` (either order)."""
-        e = self.binop_or_attr(name)
-        return e is not None and e.op == "binop" and e.fn is operator.mul and \
-            {self.x_of(e.lhs), self.x_of(e.rhs)} == set(dims)
+        e = self.expr(name, "binop")
+        return e is not None and e.fn is operator.mul and \
+            {self.x_of(e.lhs.name), self.x_of(e.rhs.name)} == set(dims)
 
     def global_x(self, name):
         """Whether ``name`` is ``threadIdx.x + blockIdx.x * blockDim.x`` (what
         ``cuda.grid(1)`` is), the terms in either order."""
-        e = self.binop_or_attr(name)
-        if not (e is not None and e.op == "binop" and e.fn is operator.add):
+        e = self.expr(name, "binop")
+        if e is None or e.fn is not operator.add:
             return False
-        return any(self.x_of(t) == "threadIdx" and self.product_of(b, ("blockIdx", "blockDim"))
+        return any(self.x_of(t.name) == "threadIdx"
+                   and self.product_of(b.name, ("blockIdx", "blockDim"))
                    for t, b in ((e.lhs, e.rhs), (e.rhs, e.lhs)))
-
-    def binop_or_attr(self, var):
-        """The binop or getattr expression that defines ``var`` (through copies), or None."""
-        d = self.info.defs.get(self.copied_from(var if isinstance(var, str) else var.name))
-        e = d[1].value if d else None
-        return e if kind(e) == "Expr" and e.op in ("binop", "getattr") else None
 
     def grid_coordinate(self, name):
         """(variable holding ``cuda.grid(n)``, coordinate) when ``name`` is one of its
         coordinates (``i, j = cuda.grid(2)``), else None."""
-        d = self.info.defs.get(name)
-        e = d[1].value if d else None
-        if not (kind(e) == "Expr" and e.op == "static_getitem" and isinstance(e.index, int)):
+        e = self.expr(name, "static_getitem")
+        if e is None or not isinstance(e.index, int):
             return None
-        tup = self.copied_from(e.value.name)
-        t = self.info.defs.get(tup)
-        if t and kind(t[1].value) == "Expr" and t[1].value.op == "exhaust_iter":
-            tup = self.copied_from(t[1].value.value.name)
-        return tup, e.index
-
-    def copied_from(self, name):
-        d = self.info.defs.get(name)
-        while d is not None and kind(d[1].value) == "Var":
-            name = d[1].value.name
-            d = self.info.defs.get(name)
-        return name
+        unpacked = self.expr(e.value.name, "exhaust_iter")
+        tup = unpacked.value.name if unpacked is not None else e.value.name
+        return self.info.copied_from(tup), e.index
 
     def grid_call(self, name):
         """n when variable ``name`` is the result of ``cuda.grid(n)``, else None."""
-        d = self.info.defs.get(name)
-        e = d[1].value if d else None
-        if not (kind(e) == "Expr" and e.op == "call" and len(e.args) == 1):
+        e = self.expr(name, "call")
+        if e is None or len(e.args) != 1:
             return None
         ok, fn = self.info.constant(e.func.name)
         n = self.info.constant(e.args[0].name)
@@ -305,30 +300,3 @@ def _no_callees(fn, arg_types, wrt):
     raise not_differentiable("a call to %s from a kernel (numbad inlines "
                              "@cuda.jit(device=True) and @njit functions; this is neither)"
                              % getattr(fn, "__name__", fn))
-
-
-def refuse_unsupported(tir):
-    """NotDifferentiableError for calls the adjoint kernel cannot honour."""
-    for block in tir.func_ir.blocks.values():
-        for stmt in block.body:
-            if kind(stmt) == "Assign" and kind(stmt.value) == "Expr" and \
-                    stmt.value.op == "call":
-                d = tir.func_ir.get_definition(stmt.value.func)
-                fn = _constant(tir.func_ir, d)
-                for refused, what in intrinsics.REFUSED.items():
-                    if fn is refused:
-                        raise not_differentiable(what, stmt.loc)
-
-
-def _constant(func_ir, d):
-    """The object a Global or a chain of module attributes names, else None."""
-    k = kind(d)
-    if k in ("Global", "FreeVar"):
-        return d.value
-    if k == "Expr" and d.op == "getattr":
-        base = _constant(func_ir, func_ir.get_definition(d.value))
-        try:
-            return getattr(base, d.attr) if base is not None else None
-        except AttributeError:
-            return None
-    return None

@@ -52,16 +52,18 @@ class AdjointKernel:
 
     def source(self, *args):
         """The generated adjoint kernel's source, for launch arguments ``args``."""
-        return self._build(self._split(args)[0], 1).source
+        return self._build(self._split(args)[1], 1).source
 
     def _split(self, args):
-        """(primal arguments, shadows by primal position) of interleaved ``args``."""
-        primals, shadows, k = [], {}, 0
+        """(primal arguments, their Numba types, shadows by primal position) of
+        interleaved ``args``."""
+        primals, arg_types, shadows, k = [], [], {}, 0
         for _ in range(self.nparams):
             if k >= len(args):
                 break
             primals.append(args[k])
-            if is_float_array(frontend.arg_type(args[k])):
+            arg_types.append(frontend.arg_type(args[k]))
+            if is_float_array(arg_types[-1]):
                 if k + 1 >= len(args):
                     break
                 shadows[len(primals) - 1] = args[k + 1]
@@ -71,13 +73,12 @@ class AdjointKernel:
             raise TypeError("the adjoint of %s takes its %d arguments, each float array "
                             "followed by its shadow (%d given)"
                             % (self.func.__name__, self.nparams, len(args)))
-        return primals, shadows
+        return primals, tuple(arg_types), shadows
 
-    def _build(self, primals, dims):
-        """The adjoint for the types of ``primals``, launched over ``dims`` grid
+    def _build(self, arg_types, dims):
+        """The adjoint for Numba types ``arg_types``, launched over ``dims`` grid
         dimensions: a variant without thread-private arrays when the kernel tells threads
         apart by fewer dimensions than the launch has (``cuda.grid(1)`` on 2-D blocks)."""
-        arg_types = tuple(frontend.arg_type(a) for a in primals)
         built = self._variant(arg_types, True)
         if 0 < built.private_dims < dims:
             built = self._variant(arg_types, False)
@@ -92,11 +93,11 @@ class AdjointKernel:
         return self._built[key]
 
     def _launch(self, config, args):
-        primals, shadows = self._split(args)
-        built = self._build(primals, _dimensions(config))
+        primals, arg_types, shadows = self._split(args)
+        built = self._build(arg_types, _dimensions(config))
         threads = _thread_count(config)
-        arrays = [a for a in list(primals) + list(shadows.values())
-                  if isinstance(frontend.arg_type(a), types.Array)]
+        arrays = [a for a, t in zip(primals, arg_types) if isinstance(t, types.Array)]
+        arrays += list(shadows.values())
         # a kernel with loops may find its tapes too small: unless told their size, keep
         # copies of the arrays to launch again from
         rerun = built.has_loops and self.tape_entries is None
