@@ -34,9 +34,9 @@ import sys
 import time
 
 import numpy as np
-from numba import njit
 
 from . import harness
+from .workloads.heat import heat2d
 
 BUDGET = 16 * 2 ** 20
 HEAT_BUDGET = 256 * 2 ** 20
@@ -55,16 +55,6 @@ lorenz_rk4 = _example("long_simulation.py")["lorenz_rk4"]
 ADAPTIVE = _example("adaptive_ode.py")
 STEPS_PER_TIME = 60.1       # accepted steps per unit of time of ADAPTIVE at its tolerance
 STEPS_TAKEN = np.zeros(1, np.int64)
-
-
-@njit
-def heat2d(u0, alpha, steps):
-    """Explicit 2-D heat equation, the state updated in place."""
-    u = u0.copy()
-    for _ in range(steps):
-        u[1:-1, 1:-1] += alpha * (u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:]
-                                  - 4.0 * u[1:-1, 1:-1])
-    return np.sum(u * u)
 
 
 def workload(name, size):

@@ -3,7 +3,7 @@ beside JAX.
 
 Run:  python -m benchmarks.second_order [--quick]
 
-(a) ``lorenz`` (benchmarks/scalar_loops.py: Lorenz-63, explicit Euler, 10^4 steps;
+(a) ``lorenz`` (benchmarks/workloads/lorenz.py: Lorenz-63, explicit Euler, 10^4 steps;
     10^3 with --quick): the cost of one Hessian-vector product over the cost of one
     gradient, for numbad (``numbad.hvp`` / ``numbad.grad``; target <= 4) and JAX
     (``jit(jvp(grad))`` / ``jit(grad)``, ``lax.fori_loop`` with a static trip count).
@@ -26,7 +26,7 @@ from numba import njit
 import numbad
 
 from . import harness
-from .scalar_loops import lorenz
+from .workloads.lorenz import lorenz
 
 
 @njit

@@ -33,7 +33,7 @@ from test_reverse_double_buffering import (
 from test_structured_loops import bottom_tested_while, break_with_work, early_return
 
 import numbad
-from benchmarks.heat1d import heat, heat_slices
+from benchmarks.workloads.heat import heat, heat_slices
 from numbad import schedules as S
 from numbad.derivatives import vjp_of
 

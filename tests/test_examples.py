@@ -61,3 +61,22 @@ def test_cuda_kernel_grad_example_matches_differences():
     assert module["check"]() < 1e-6
     value, du0, dk = module["main"](24, 10)
     assert np.isfinite(value) and np.abs(dk).sum() > 0 and np.abs(du0).sum() > 0
+
+
+def test_lorenz_fit_example_recovers_the_parameters():
+    """scipy's L-BFGS-B with numbad's value_and_grad finds the parameters that made
+    the data (noise 0.05 on a short, non-chaotic horizon)."""
+    module = runpy.run_path(str(EXAMPLES / "lorenz_fit.py"))
+    fitted, result = module["main"](200)
+    assert result.success
+    np.testing.assert_allclose(fitted, module["TRUE"], rtol=0.05)
+    # the gradient scipy was given is the gradient of the misfit
+    fixed = (module["DT"], 200, module["EVERY"], np.ones((20, 3)))
+    value, grads = module["numbad"].value_and_grad(module["misfit"], argnums=(3,))(
+        *fitted, *fixed)
+    h = 1e-6 * fitted[3]
+    up, down = list(fitted), list(fitted)
+    up[3] += h
+    down[3] -= h
+    fd = (module["misfit"](*up, *fixed) - module["misfit"](*down, *fixed)) / (2 * h)
+    assert abs(grads[0] - fd) <= 1e-5 * max(1.0, abs(fd))

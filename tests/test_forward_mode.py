@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import numbad
-from benchmarks.heat1d import heat, heat_slices
+from benchmarks.workloads.heat import heat, heat_slices
 from tests.test_reverse_array_expressions import CASES, build, make_args
 from tests.test_reverse_control_flow import (
     f_branches,

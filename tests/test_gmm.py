@@ -9,7 +9,7 @@ import pytest
 from gradcheck import central_difference
 
 import numbad
-from benchmarks.gmm import (
+from benchmarks.workloads.gmm import (
     gmm_gradient_hand,
     gmm_jax_grad,
     gmm_jax_objective,

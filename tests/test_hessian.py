@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import numbad
-from benchmarks.heat1d import heat
+from benchmarks.workloads.heat import heat
 from tests.test_reverse_arrays import heat_jax
 from tests.test_reverse_control_flow import (
     f_break_continue,

@@ -6,7 +6,7 @@ import pytest
 from numba import njit
 
 import numbad
-from benchmarks.heat1d import heat
+from benchmarks.workloads.heat import heat
 from tests.gradcheck import fd_array
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import numbad
-from benchmarks.heat1d import heat
+from benchmarks.workloads.heat import heat
 from tests.gradcheck import central_difference
 
 

@@ -1,6 +1,6 @@
 """ADBench's Gaussian mixture model objective: numbad vs a hand-written adjoint vs JAX.
 
-Run: ``python -m benchmarks.gmm`` (``--quick`` for a short run).
+Run: ``python -m benchmarks --only gmm`` (``--quick`` for the small sizes).
 
 The objective is ADBench's GMM log-likelihood (microsoft/ADBench,
 ``src/cpp/shared/gmm.h``; the same function as its PyTorch/TensorFlow
@@ -32,14 +32,17 @@ The data are drawn as ADBench draws them (alphas, icf, x ~ N(0, 1),
 means ~ U(0, 1)), from ``numpy.random.default_rng(31337)`` (ADBench's seed,
 another generator), with ADBench's Wishart parameters gamma = 1, m = 0.
 
-Contenders, timed interleaved in one process (see harness.py):
-  objective  ``gmm_objective``: plain ``@njit`` loops, as a Numba user writes it
+Contenders:
+  primal     ``gmm_objective``: plain ``@njit`` loops, as a Numba user writes it
   numbad     ``numbad.grad(gmm_objective, argnums=(0, 1, 2))``
   hand       ``gmm_gradient_hand``: hand-written ``@njit`` reverse mode, one
              pass over the points with the per-point state (K x d) in cache and
              the mean gradient folded to one Q_k^T product per component
   jax        ``jax.jit(jax.grad(...))`` of a vectorised ``jax.numpy`` objective
              as in ADBench's PyTorch/JAX references (x64)
+  autograd   the same vectorised objective in ``autograd.numpy`` (the lower
+             triangles scattered by a constant 0/1 matrix: autograd has no
+             index assignment)
 
 How the objective is written. numbad refuses (NotDifferentiableError) a call
 that passes an array to an ``@njit`` function from a function that writes
@@ -47,15 +50,12 @@ into arrays, so the two logsumexps are written out inline instead of calling
 a ``logsumexp(v)`` helper; the multivariate log-gamma is a scalar helper
 (inactive: it depends on d and m only).
 """
-import argparse
 import math
-import sys
 
 import numpy as np
 from numba import njit
 
-import numbad
-from benchmarks import harness
+from . import Case
 
 SEED = 31337
 SIZES = {"small": (2, 5), "medium": (10, 25), "large": (20, 50)}
@@ -312,74 +312,45 @@ def assert_grads_close(got, expected, rtol, what):
                                    err_msg=f"{what}: d/d {name}")
 
 
-def run_size(label, d, K, g, jax_grad, repeat):
-    args = make_instance(N_POINTS, d, K)
-    gn, t_numbad = harness.first_call(lambda: g(*args))
-    gh = gmm_gradient_hand(*args)
-    assert_grads_close(gn, gh, 1e-9, "numbad vs hand")
-    contenders = {"objective": lambda: gmm_objective(*args), "numbad": lambda: g(*args),
-                  "hand": lambda: gmm_gradient_hand(*args)}
-    t_jax = None
-    if jax_grad is not None:
-        import jax
-        gj, t_jax = harness.first_call(lambda: jax.block_until_ready(jax_grad(*args)))
-        assert_grads_close(gj, gh, 1e-9, "jax vs hand")
-        contenders["jax"] = lambda: jax.block_until_ready(jax_grad(*args))
-    tape_bytes = g.stats["tape_bytes"]
-    times = harness.time_interleaved(contenders, repeat=repeat, budget_s=30.0)
-    best = {k: v["best"] for k, v in times.items()}
-    rows = [[k, harness.fmt_time(v), harness.fmt_ratio(v / best["objective"])]
-            for k, v in best.items()]
-    harness.print_table(f"GMM {label}: n={N_POINTS}, d={d}, K={K} "
-                        f"(numbad tape {tape_bytes / 1e6:.1f} MB)",
-                        ["contender", "best", "x objective"], rows)
-    ratios = {"numbad/objective": best["numbad"] / best["objective"],
-              "hand/objective": best["hand"] / best["objective"],
-              "numbad/hand": best["numbad"] / best["hand"]}
-    if "jax" in best:
-        ratios["jax/objective"] = best["jax"] / best["objective"]
-        ratios["jax/numbad"] = best["jax"] / best["numbad"]
-    print("  ".join(f"{k} {v:.2f}x" for k, v in ratios.items()))
-    sys.stdout.flush()
-    return {"n": N_POINTS, "d": d, "K": K, "best_s": best,
-            "median_s": {k: v["median"] for k, v in times.items()}, "ratios": ratios,
-            "tape_bytes": tape_bytes, "numbad_first_call_s": t_numbad,
-            "jax_first_call_s": t_jax}
+def gmm_autograd_objective():
+    """The vectorised objective in ``autograd.numpy``."""
+    import autograd.numpy as anp
+    from scipy.special import multigammaln
+
+    def logsumexp_rows(v):
+        mx = anp.max(v, axis=-1, keepdims=True)
+        return anp.log(anp.sum(anp.exp(v - mx), axis=-1)) + mx[..., 0]
+
+    def objective(alphas, means, icf, x, wishart_gamma, wishart_m):
+        n, d = x.shape
+        K = alphas.shape[0]
+        rows, cols = tril_indices_colmajor(d)
+        scatter = np.zeros((len(rows), d * d))
+        scatter[np.arange(len(rows)), rows * d + cols] = 1.0
+        qs = icf[:, :d]
+        Qdiags = anp.exp(qs)
+        sum_qs = anp.sum(qs, axis=1)
+        Ls = anp.reshape(anp.dot(icf[:, d:], scatter), (K, d, d))
+        xcentered = x[:, None, :] - means[None, :, :]
+        Qxcentered = Qdiags * xcentered + anp.einsum("kij,nkj->nki", Ls, xcentered)
+        main_term = alphas + sum_qs - 0.5 * anp.sum(Qxcentered ** 2, axis=2)
+        nw = d + wishart_m + 1
+        C = nw * d * (math.log(wishart_gamma) - 0.5 * math.log(2.0)) \
+            - multigammaln(0.5 * nw, d)
+        prior = anp.sum(0.5 * wishart_gamma ** 2 * (anp.sum(Qdiags ** 2, axis=1)
+                                                    + anp.sum(icf[:, d:] ** 2, axis=1))
+                        - wishart_m * sum_qs) - K * C
+        CONSTANT = -n * d * 0.5 * math.log(2.0 * math.pi)
+        return CONSTANT + anp.sum(logsumexp_rows(main_term)) \
+            - n * logsumexp_rows(alphas) + prior
+
+    return objective
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    opts = parser.parse_args(argv)
-    sizes = ("small", "medium") if opts.quick else ("small", "medium", "large")
-    repeat = 5 if opts.quick else 15
-    g = numbad.grad(gmm_objective, argnums=(0, 1, 2))
-    # numbad compiles its adjoint once per argument types: the same for every size
-    _, t_compile = harness.first_call(lambda: g(*make_instance(10, 3, 4)))
-    print(f"numbad first call (builds and compiles the adjoint): {t_compile:.2f} s")
-    try:
-        jax_grad = gmm_jax_grad()
-    except ImportError:
-        jax_grad = None
-        print("jax not installed: its row is left out")
-    results = {}
-    for label in sizes:
-        d, K = SIZES[label]
-        results[label] = run_size(label, d, K, g, jax_grad, repeat)
-    keys = ("numbad/objective", "hand/objective", "jax/objective", "numbad/hand", "jax/numbad")
-    summary = [[label, f"d={r['d']} K={r['K']}"]
-               + [harness.fmt_ratio(r["ratios"].get(k)) for k in keys]
-               + [f"{r['tape_bytes'] / 1e6:.1f} MB"]
-               for label, r in results.items()]
-    harness.print_table(f"GMM, n={N_POINTS}: ratios of best times "
-                        f"(numbad compile {t_compile:.1f} s, once for all sizes)",
-                        ["size", "shape", "numbad/obj", "hand/obj", "jax/obj", "numbad/hand",
-                         "jax/numbad", "numbad tape"], summary)
-    harness.write_json("gmm_quick" if opts.quick else "gmm",
-                       {"seed": SEED, "numbad_compile_s": t_compile, "repeat": repeat,
-                        "sizes": results})
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def cases(quick):
+    sizes = ("small", "medium") if quick else ("small", "medium", "large")
+    return [Case("GMM (ADBench)", "n=%d d=%d K=%d" % (N_POINTS, d, K), gmm_objective,
+                 make_instance(N_POINTS, d, K), (0, 1, 2), hand=gmm_gradient_hand,
+                 jax=gmm_jax_objective, autograd=gmm_autograd_objective,
+                 static_argnums=(5,), rtol=1e-9)
+            for d, K in (SIZES[s] for s in sizes)]
