@@ -48,7 +48,6 @@ TIMED = ("primal", "numbad", "hand", "jax")      # interleaved
 SLOW = ("autograd", "fd")                          # a few single calls each
 SLOW_CALL_CAP_S = {True: 8.0, False: 60.0}         # longer single calls are estimated
 RSS_CONTENDERS = ("numbad", "hand", "jax", "autograd")
-_LIBC = ctypes.CDLL("libc.so.6")
 
 
 # ---------------------------------------------------------------------------
@@ -71,11 +70,17 @@ def _as_list(grads, n):
 
 
 def _max_rel_error(got, want):
-    worst = 0.0
+    """Largest |got - want| over the largest |want|, per argument; inf when the
+    shapes differ or anything is not finite (a NaN must never compare as agreement)."""
+    if len(got) != len(want):
+        return float("inf")
+    errors = [0.0]
     for a, b in zip(got, want):
-        scale = max(1e-300, float(np.max(np.abs(b))) if np.size(b) else 1.0)
-        worst = max(worst, float(np.max(np.abs(a - b))) / scale if np.size(b) else 0.0)
-    return worst
+        if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            return float("inf")
+        if b.size:
+            errors.append(float(np.max(np.abs(a - b))) / max(1e-300, float(np.max(np.abs(b)))))
+    return float(np.max(errors))
 
 
 def _perturbed(args, argnum, index, delta):
@@ -105,16 +110,17 @@ def _fd_gradient(case):
 
 
 def _fd_sampled_error(case, grads, rng, samples=6):
-    """Largest error of numbad against central differences over a few entries per argnum."""
-    worst = 0.0
+    """Largest error of numbad against central differences over a few entries per
+    argnum (NaN if anything is NaN)."""
+    errors = [0.0]
     for g, k in zip(grads, case.argnums):
         size = _flat_size(case.args[k])
         picks = rng.choice(size, size=min(samples, size), replace=False)
         scale = max(1e-12, float(np.max(np.abs(g))))
         for i in picks:
             fd = _fd_entry(case, k, i)
-            worst = max(worst, abs(float(np.asarray(g).flat[i]) - fd) / max(abs(fd), scale))
-    return worst
+            errors.append(abs(float(np.asarray(g).flat[i]) - fd) / max(abs(fd), scale))
+    return float(np.max(errors))
 
 
 def _jax_contender(case):
@@ -161,16 +167,20 @@ def _builders(case, numbad):
 
 def _peak_rss_growth(fn):
     """Run ``fn`` once between a reset of the peak-RSS mark and a read of it from
-    outside (the parent); bytes the peak grew over the RSS at the reset. Free heap
-    memory goes back to the system first (an earlier call's freed tape would
-    otherwise be reused without counting)."""
+    outside (the parent); bytes the peak grew over the RSS at the reset, or None
+    where the kernel offers no reset (not Linux). Free heap memory goes back to
+    the system first (an earlier call's freed tape would otherwise be reused
+    without counting)."""
     gc.collect()
-    _LIBC.malloc_trim(0)
-    with open("/proc/self/clear_refs", "w") as fh:
-        fh.write("5")
-    base = _status_kib(os.getpid(), "VmRSS")
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        base = _status_kib(os.getpid(), "VmRSS")
+    except OSError:
+        return None
     fn()
-    print("PEAK?", flush=True)
+    print("\nPEAK?", flush=True)     # on a line of its own, whatever the workload printed
     peak = int(sys.stdin.readline())
     return max(0, peak - base) * 1024
 
@@ -210,7 +220,10 @@ def run_case(case, quick, measure_rss):
             grads[name] = _as_list(out, len(case.argnums))
     result["tape_bytes"] = g.stats.get("tape_bytes")
     ref = grads.get("numbad")
-    if ref is not None:
+    if ref is None:     # nothing to check the others against: none of them is timed
+        for name in grads:
+            result["unavailable"].setdefault(name, "unchecked (numbad failed)")
+    else:
         for name, got in grads.items():
             if name != "numbad":
                 err = _max_rel_error(got, ref)
@@ -331,6 +344,10 @@ def markdown(results):
                         + [""] * (len(headers) - 3))
             continue
         best = r["best_s"]
+        if "numbad" not in best or "primal" not in best:
+            why = r["unavailable"].get("numbad", r["unavailable"].get("primal", "?"))
+            rows.append([r["workload"], r["size"], "—", why] + [""] * (len(headers) - 4))
+            continue
         numbad_cell = (r["unavailable"]["numbad"] if "numbad" in r["unavailable"]
                        else _ratio(best["numbad"] / best["primal"]))
         hand = (_ratio(best["numbad"] / best["hand"]) if "hand" in best
@@ -400,8 +417,9 @@ def main(argv=None):
         _progress("[%d/%d] %s %s (%.0f s so far)" % (n, len(plan), workload, size,
                                                      time.perf_counter() - t0))
         results.append(_run_child(m, i, opts.quick, not opts.no_rss))
-    table = markdown(results)
     name = "suite_quick" if opts.quick else "suite"
+    harness.write_json(name, {"results": results, "quick": opts.quick})
+    table = markdown(results)
     env = harness.environment()
     header = ("Gradient benchmarks, %s, %s (%d CPUs), Python %s, run %s; times are best "
               "of interleaved samples, ratios from one run.\n\n" % (
@@ -414,7 +432,6 @@ def main(argv=None):
     os.makedirs(harness.RESULTS_DIR, exist_ok=True)
     with open(os.path.join(harness.RESULTS_DIR, name + ".md"), "w") as fh:
         fh.write(header + table + "\n")
-    harness.write_json(name, {"results": results, "quick": opts.quick})
     plot(results, os.path.join(harness.RESULTS_DIR, name + ".png"))
     print("\n" + header + table)
     print("\n(%.0f s; written to benchmarks/results/%s.{md,json,png})"

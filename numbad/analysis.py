@@ -6,6 +6,7 @@ variables carry a derivative) and, per block, which primal values the reverse
 sweep needs and how it gets them back (recomputed in the block, or taped).
 """
 import copy
+import operator
 
 import numpy as np
 from numba.core import types
@@ -14,7 +15,14 @@ from numba.core.analysis import compute_cfg_from_blocks
 from . import nested_calls, runtime
 from .array_runtime import kernel_scalar_function
 from .errors import not_differentiable
-from .rules import METHODS, PURE_CALLS, array_rule_for, linear_rule_for, rule_for
+from .rules import (
+    COSTLY_CALLS,
+    METHODS,
+    PURE_CALLS,
+    array_rule_for,
+    linear_rule_for,
+    rule_for,
+)
 
 # numbad's own tape (runtime.py), as generated derivative code calls it: a float tape
 # is memory like an array (its address an int), so the transforms can differentiate
@@ -622,8 +630,10 @@ def _returns_nonfloat(info, stmt):
     return not float_leaves(info.type_of(stmt.target.name))
 
 
-def is_recomputable(info, stmt):
-    """Whether the reverse sweep may simply run ``stmt`` again (pure and cheap)."""
+def is_recomputable(info, stmt, tape_costly=True):
+    """Whether the reverse sweep may simply run ``stmt`` again (pure and cheap).
+    ``tape_costly``: transcendental calls count as not cheap (rules.COSTLY_CALLS);
+    on a GPU, where they are cheap and a tape entry is a trip to memory, they do not."""
     value = stmt.value
     k = kind(value)
     if k in ("Var", "Const", "Global", "FreeVar"):
@@ -633,6 +643,9 @@ def is_recomputable(info, stmt):
     if isinstance(info.type_of(stmt.target.name), types.Array):
         return is_view(info, stmt)      # arrays are kept, not made again; views are free
     if value.op in ("binop", "inplace_binop", "unary"):
+        if tape_costly and getattr(value, "fn", None) in (operator.pow, operator.ipow) \
+                and _calls_pow(info, value.rhs):
+            return False        # x ** y with a float y calls pow: tape it (rules.COSTLY_CALLS)
         return all(isinstance(info.type_of(v.name), (types.Number, types.Boolean))
                    for v in value.list_vars())
     if value.op in ("cast", "build_tuple"):
@@ -645,10 +658,21 @@ def is_recomputable(info, stmt):
         return isinstance(info.type_of(value.value.name), types.BaseTuple)
     if value.op == "call":
         fn = info.callee(value)
-        return not is_differentiable_callee(fn) and (rule_for(fn) is not None or fn in PURE_CALLS)
+        return not is_differentiable_callee(fn) and \
+            not (tape_costly and fn in COSTLY_CALLS) and \
+            (rule_for(fn) is not None or fn in PURE_CALLS)
     if value.op == "getattr":
         return info.constant(stmt.target.name)[0]
     return False
+
+
+def _calls_pow(info, exponent):
+    """Whether ``x ** exponent`` is a call of pow: a float exponent other than a
+    constant whole number (LLVM turns those into multiplications)."""
+    if not isinstance(info.type_of(exponent.name), types.Float):
+        return False
+    known, value = info.constant(exponent.name)
+    return not (known and float(value).is_integer())
 
 
 def _is_iter(t):

@@ -26,6 +26,29 @@ def _types_of(args):
     return tuple(numba.typeof(a) for a in args)
 
 
+def _fingerprint(args):
+    """A cheap key that determines the Numba types of ``args`` (at least as fine as
+    ``numba.typeof``: arrays by dtype, rank and flags), or None when some argument
+    needs ``numba.typeof`` to tell. ``typeof`` costs microseconds per argument;
+    a derivative called in an optimiser's loop should not pay that every call."""
+    key = []
+    for a in args:
+        t = type(a)
+        if t is np.ndarray and a.dtype.fields is None:    # (records: typeof tells)
+            f = a.flags
+            key.append((a.dtype, a.ndim, f.c_contiguous, f.f_contiguous, f.writeable,
+                        f.aligned))
+        elif t is float or t is bool:
+            key.append(t)
+        elif isinstance(a, (np.number, np.bool_)):
+            key.append((t, a.dtype))
+        elif t is int and -2 ** 63 <= a < 2 ** 63:
+            key.append(t)
+        else:
+            return None
+    return tuple(key)
+
+
 def _check_wrt(f, arg_types, wrt):
     for i in wrt:
         if i >= len(arg_types) or i < -len(arg_types):
@@ -84,8 +107,9 @@ class _Transformed:
         self.checkpoint = checkpoint
         self.memory_budget = memory_budget
         self.call_options = call_options(checkpoint, memory_budget)   # (first, rerun)
-        self.stats = {}
+        self._recorded = None
         self._outgrown = {}     # argument types -> [True] once a call outgrew the budget
+        self._calls = {}        # _fingerprint(args) -> _CallPlan
         functools.update_wrapper(self, frontend.python_function(f), updated=())
 
     returns_value = False       # called from @njit code: (value, gradient) or the gradient
@@ -103,21 +127,56 @@ class _Transformed:
                 definition_loc(frontend.python_function(self.f)))
         return vjp, arg_types, wrt
 
+    def call_plan(self, args):
+        """The _CallPlan for arguments like ``args`` (looked up by their fingerprint)."""
+        key = _fingerprint(args)
+        plan = self._calls.get(key) if key is not None else None
+        if plan is None:
+            plan = _CallPlan(self, _types_of(args))
+            if key is not None:
+                self._calls[key] = plan
+        return plan
+
     def value_and_grad(self, *args):
-        arg_types = _types_of(args)
-        _, _, wrt = self.compiled_for_types(arg_types, self.call_options[0])
-        value, bars, recorded = _run_vjp(
-            lambda options: self.compiled_for_types(arg_types, options)[0], args, 1.0,
-            self.call_options, self._outgrown.setdefault(arg_types, []))
-        self.stats = _stats(recorded)
-        by_index = dict(zip(wrt, bars))
-        grads = tuple(_cast_like(by_index[i % len(args)], arg_types[i % len(args)])
-                      for i in _argnums_tuple(self.argnums))
+        plan = self.call_plan(args)
+        value, bars, recorded = _run_vjp(plan.vjp, args, 1.0, self.call_options,
+                                         plan.outgrown)
+        self._recorded = recorded
+        grads = tuple(_cast_like(bars[k], t) for k, t in plan.picks)
         return value, grads[0] if isinstance(self.argnums, int) else grads
+
+    @property
+    def stats(self):
+        """What the last call recorded (see ``grad``); {} before the first call."""
+        return _stats(self._recorded) if self._recorded is not None else {}
 
     def source(self, *args):
         """The generated derivative code for these argument types."""
         return self.compiled_for_types(_types_of(args), self.call_options[0])[0].source
+
+
+class _CallPlan:
+    """What calls with one argument-type signature need: the types, the wrt indices,
+    the compiled VJP per checkpointing option (looked up once), the outgrown flag."""
+
+    def __init__(self, transformed, arg_types):
+        self.transformed = transformed
+        self.arg_types = arg_types
+        _, _, self.wrt = transformed.compiled_for_types(arg_types,
+                                                        transformed.call_options[0])
+        self.outgrown = transformed._outgrown.setdefault(arg_types, [])
+        n = len(arg_types)
+        # (index into the VJP's cotangents, argument type) per requested argnum
+        self.picks = [(self.wrt.index(i % n), arg_types[i % n])
+                      for i in _argnums_tuple(transformed.argnums)]
+        self._vjps = {}
+
+    def vjp(self, options):
+        hit = self._vjps.get(options)
+        if hit is None:
+            hit = self._vjps[options] = self.transformed.compiled_for_types(
+                self.arg_types, options)[0]
+        return hit
 
 
 @njit_calls.register

@@ -109,6 +109,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
     """Builds the VJP source of one function for one signature and one ``wrt`` set;
     ``checkpoint`` is (scheme, memory budget in bytes or None): see checkpointing.py."""
 
+    tape_costly = True      # transcendental results taped, not computed again (CPU)
+
     def __init__(self, tir, wrt, name, callee_vjp, checkpoint=("none", None)):
         self.tir = tir
         self.info = info = FunctionInfo(tir)
@@ -425,7 +427,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
                 continue
             if s is None and is_view(info, info.defs[name][1]):
                 s = info.defs[name][1]      # a view is cheaper to rebuild than to keep
-            if s is not None and not self.is_phi(s) and is_recomputable(info, s):
+            if s is not None and not self.is_phi(s) and \
+                    is_recomputable(info, s, self.tape_costly):
                 recompute.add(name)
                 need += [v.name for v in s.list_vars() if v.name != name]
             else:

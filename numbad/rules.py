@@ -287,6 +287,14 @@ def array_rule_for(fn):
         return None
 
 
+# Calls whose results the reverse sweep reads from the tape rather than computing
+# them again: a transcendental function costs tens of cycles, a tape entry a few.
+_COSTLY_MATH = (math.sin, math.cos, math.tan, math.asin, math.acos, math.atan, math.atan2,
+                math.sinh, math.cosh, math.tanh, math.exp, math.expm1, math.log, math.log1p,
+                math.log10, math.log2, math.pow, math.hypot, math.erf, math.erfc, pow)
+COSTLY_CALLS = frozenset(fn for fn, rule in RULES.items()
+                         if any(rule is RULES.get(m) for m in _COSTLY_MATH))
+
 # Calls that are pure and cheap: the reverse sweep may recompute them.
 PURE_CALLS = frozenset([bool, int, float, round, len, slice, math.isnan, math.isinf,
                         math.isfinite, np.float64, np.float32, np.int64, np.int32])

@@ -1,4 +1,4 @@
-"""ADBench's GMM objective (benchmarks/gmm.py): numbad and the hand-written adjoint
+"""ADBench's GMM objective (benchmarks/workloads/gmm.py): numbad and the hand-written adjoint
 against central finite differences and JAX, on a tiny instance.
 
 numbad compiles its adjoint of ``gmm_objective`` once for the module (the

@@ -31,6 +31,8 @@ _ELEMENT = {"_ft": "_float64", "_it": "_int64"}
 class DeviceVJP(ReverseTransform):
     """The VJP of a device function, its tapes local arrays of ``capacity`` entries."""
 
+    tape_costly = False     # a GPU recomputes exp & co. faster than it reads a tape entry
+
     def __init__(self, tir, wrt, name, capacity):
         self.capacity = capacity
         super().__init__(tir, wrt, name, _no_callees)

@@ -34,6 +34,8 @@ NEED_SLOT = {"_ft": 0, "_it": 1}
 class KernelAdjoint(ReverseTransform):
     """The adjoint kernel source of one kernel for one signature (see module docstring)."""
 
+    tape_costly = False     # a GPU recomputes exp & co. faster than it reads a tape entry
+
     def __init__(self, tir, name, private=True):
         self.float_arrays = tuple(i for i, t in enumerate(tir.arg_types) if is_float_array(t))
         self.private = private
