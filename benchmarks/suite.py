@@ -22,8 +22,9 @@ timed (and numbad's against central differences on sampled entries); a
 mismatch is reported in the table, never dropped. Peak memory: the child resets
 its peak-RSS mark (/proc/self/clear_refs) before one call of a contender and
 this process reads the child's VmHWM from outside (/proc/<pid>/status); the
-figure is the growth over the RSS at the reset. numbad's tape bytes are its
-own count (``.stats``). Results: Markdown on stdout and in
+figure is the growth over the RSS at the reset (numbad's tapes kept between
+calls are given back first: the figure is what a cold call needs). numbad's
+tape bytes are its own count (``.stats``). Results: Markdown on stdout and in
 benchmarks/results/suite[_quick].md, JSON beside it, plots in suite[_quick].png.
 With a CUDA GPU present, ``benchmarks.cuda`` runs too and its table is appended.
 """
@@ -39,6 +40,8 @@ import time
 import traceback
 
 import numpy as np
+
+from numbad.runtime import release_pool
 
 from . import harness
 from .workloads import MODULES
@@ -96,11 +99,20 @@ def _perturbed(args, argnum, index, delta):
 
 
 def _fd_entry(case, argnum, index):
+    """Central difference along one input, or NaN when no step keeps the primal's
+    discrete outcome (``case.fd_signature``) the same on both sides."""
     x = case.args[argnum]
     value = float(x) if np.ndim(x) == 0 else float(np.asarray(x).flat[index])
     h = case.fd_step * max(1.0, abs(value))
-    return (case.primal(*_perturbed(case.args, argnum, index, h))
-            - case.primal(*_perturbed(case.args, argnum, index, -h))) / (2 * h)
+    for _ in range(1 if case.fd_signature is None else 30):
+        up = _perturbed(case.args, argnum, index, h)
+        down = _perturbed(case.args, argnum, index, -h)
+        if case.fd_signature is None or \
+                case.fd_signature(*up) == case.fd_signature(*down) == \
+                case.fd_signature(*case.args):
+            return (case.primal(*up) - case.primal(*down)) / (2 * h)
+        h *= 0.5
+    return float("nan")
 
 
 def _fd_gradient(case):
@@ -111,7 +123,7 @@ def _fd_gradient(case):
 
 def _fd_sampled_error(case, grads, rng, samples=6):
     """Largest error of numbad against central differences over a few entries per
-    argnum (NaN if anything is NaN)."""
+    argnum (NaN if numbad's entry is NaN; entries with no usable difference skipped)."""
     errors = [0.0]
     for g, k in zip(grads, case.argnums):
         size = _flat_size(case.args[k])
@@ -119,7 +131,10 @@ def _fd_sampled_error(case, grads, rng, samples=6):
         scale = max(1e-12, float(np.max(np.abs(g))))
         for i in picks:
             fd = _fd_entry(case, k, i)
-            errors.append(abs(float(np.asarray(g).flat[i]) - fd) / max(abs(fd), scale))
+            if np.isfinite(fd):
+                errors.append(abs(float(np.asarray(g).flat[i]) - fd) / max(abs(fd), scale))
+            elif not np.isfinite(np.asarray(g).flat[i]):
+                errors.append(float("nan"))
     return float(np.max(errors))
 
 
@@ -172,6 +187,7 @@ def _peak_rss_growth(fn):
     the system first (an earlier call's freed tape would otherwise be reused
     without counting)."""
     gc.collect()
+    release_pool()      # numbad keeps tapes between calls: measure a cold call's need
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
         with open("/proc/self/clear_refs", "w") as fh:
@@ -367,7 +383,7 @@ def plot(results, path):
     import matplotlib.pyplot as plt
     ok = [r for r in results if "best_s" in r]
     names = ("numbad", "hand", "jax", "autograd", "fd")
-    fig, ax = plt.subplots(figsize=(max(8, 1.1 * len(ok)), 4.5))
+    fig, ax = plt.subplots(figsize=(max(8, 0.9 * len(ok)), 6))
     width = 0.16
     for j, name in enumerate(names):
         xs, ys = [], []
@@ -379,15 +395,26 @@ def plot(results, path):
         ax.bar(xs, ys, width, label=name + (" (estimated where long)" if name == "fd" else ""))
     ax.set_yscale("log")
     ax.set_xticks(range(len(ok)))
-    ax.set_xticklabels(["%s\n%s" % (r["workload"], r["size"]) for r in ok], fontsize=7)
+    ax.set_xticklabels(["%s\n%s" % (r["workload"], r["size"]) for r in ok], fontsize=7,
+                       rotation=35, ha="right")
     ax.set_ylabel("gradient time / primal time")
     ax.axhline(1.0, color="grey", lw=0.5)
     ax.legend(fontsize=8)
     ax.set_title("Gradient cost (lower is better; a missing bar: the tool cannot "
-                 "differentiate it)", fontsize=9)
+                 "differentiate it, or it was not run at that size: see the table)",
+                 fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _merged(path, results):
+    """The rows of the earlier run at ``path``, those run again replaced (in place)."""
+    with open(path) as fh:
+        earlier = json.load(fh)["results"]
+    fresh = {(r.get("workload"), r.get("size")): r for r in results}
+    out = [fresh.pop((r.get("workload"), r.get("size")), r) for r in earlier]
+    return out + list(fresh.values())
 
 
 def _gpu_present():
@@ -403,6 +430,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small sizes (minutes)")
     parser.add_argument("--only", help="comma-separated workload modules: " + ",".join(MODULES))
     parser.add_argument("--no-rss", action="store_true", help="skip the peak-RSS calls")
+    parser.add_argument("--merge", action="store_true",
+                        help="replace only the rows run now in the results of an earlier run")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
     if opts.child:
@@ -418,6 +447,8 @@ def main(argv=None):
                                                      time.perf_counter() - t0))
         results.append(_run_child(m, i, opts.quick, not opts.no_rss))
     name = "suite_quick" if opts.quick else "suite"
+    if opts.merge:
+        results = _merged(os.path.join(harness.RESULTS_DIR, name + ".json"), results)
     harness.write_json(name, {"results": results, "quick": opts.quick})
     table = markdown(results)
     env = harness.environment()

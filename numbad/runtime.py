@@ -132,6 +132,16 @@ def tape_free(address):
     _free(block)
 
 
+@njit
+def release_pool():
+    """Give the tapes kept between calls back to the system (a long-running process
+    done with its derivatives; a memory measurement that should see a cold call)."""
+    for slot in range(POOL_SLOTS):
+        block = _exchange(slot, 0)
+        if block != 0:
+            _free(block)
+
+
 def _entry_pointer(builder, llty, address, index):
     base = builder.inttoptr(address, llty.as_pointer())
     return builder.gep(base, [index])

@@ -41,4 +41,8 @@ class Case:
     rtol: float = 1e-7                # contenders agree with numbad to this
     fd_step: float = 1e-6             # relative central-difference step
     fd_rtol: float = 1e-5             # numbad agrees with central differences to this
+    # the primal's discrete outcome at given arguments (e.g. its trip count): central
+    # differences shrink their step until it is the same on both sides (the derivative
+    # of a piecewise-smooth loss is the one at fixed trip count)
+    fd_signature: Optional[Callable] = None
     note: str = ""

@@ -241,39 +241,49 @@ def gmm_gradient_hand(alphas, means, icf, x, wishart_gamma, wishart_m):
 # JAX: the vectorised objective of ADBench's PyTorch/JAX references
 # ---------------------------------------------------------------------------
 
-def gmm_jax_objective():
-    """The objective in ``jax.numpy`` (x64 enabled); ``wishart_m`` must be static."""
-    import jax
-    import jax.numpy as jnp
-    from jax.scipy.special import multigammaln
-    jax.config.update("jax_enable_x64", True)
+def _vectorized_objective(xp, lower_factors):
+    """The objective written for array module ``xp`` (``jax.numpy`` or
+    ``autograd.numpy``); ``lower_factors(lower, K, d)`` gives the K strictly lower
+    triangles (rows ``icf[:, d:]``) as a (K, d, d) array."""
+    from scipy.special import multigammaln  # of d and m only: a constant
 
     def logsumexp_rows(v):
-        mx = jnp.max(v, axis=-1, keepdims=True)
-        return jnp.log(jnp.sum(jnp.exp(v - mx), axis=-1)) + mx[..., 0]
+        mx = xp.max(v, axis=-1, keepdims=True)
+        return xp.log(xp.sum(xp.exp(v - mx), axis=-1)) + mx[..., 0]
 
     def objective(alphas, means, icf, x, wishart_gamma, wishart_m):
         n, d = x.shape
         K = alphas.shape[0]
-        rows, cols = tril_indices_colmajor(d)
         qs = icf[:, :d]
-        Qdiags = jnp.exp(qs)
-        sum_qs = jnp.sum(qs, axis=1)
-        Ls = jnp.zeros((K, d, d), icf.dtype).at[:, rows, cols].set(icf[:, d:])
+        Qdiags = xp.exp(qs)
+        sum_qs = xp.sum(qs, axis=1)
+        Ls = lower_factors(icf[:, d:], K, d)
         xcentered = x[:, None, :] - means[None, :, :]                       # n, K, d
-        Qxcentered = Qdiags * xcentered + jnp.einsum("kij,nkj->nki", Ls, xcentered)
-        main_term = alphas + sum_qs - 0.5 * jnp.sum(Qxcentered ** 2, axis=2)
-        slse = jnp.sum(logsumexp_rows(main_term))
+        Qxcentered = Qdiags * xcentered + xp.einsum("kij,nkj->nki", Ls, xcentered)
+        main_term = alphas + sum_qs - 0.5 * xp.sum(Qxcentered ** 2, axis=2)
+        slse = xp.sum(logsumexp_rows(main_term))
         nw = d + wishart_m + 1
-        C = nw * d * (jnp.log(wishart_gamma) - 0.5 * math.log(2.0)) \
+        C = nw * d * (xp.log(wishart_gamma) - 0.5 * math.log(2.0)) \
             - multigammaln(0.5 * nw, d)
-        prior = jnp.sum(0.5 * wishart_gamma ** 2 * (jnp.sum(Qdiags ** 2, axis=1)
-                                                    + jnp.sum(icf[:, d:] ** 2, axis=1))
-                        - wishart_m * sum_qs) - K * C
+        prior = xp.sum(0.5 * wishart_gamma ** 2 * (xp.sum(Qdiags ** 2, axis=1)
+                                                   + xp.sum(icf[:, d:] ** 2, axis=1))
+                       - wishart_m * sum_qs) - K * C
         CONSTANT = -n * d * 0.5 * math.log(2.0 * math.pi)
         return CONSTANT + slse - n * logsumexp_rows(alphas) + prior
 
     return objective
+
+
+def gmm_jax_objective():
+    """The objective in ``jax.numpy`` (x64 enabled); ``wishart_m`` must be static."""
+    import jax
+    import jax.numpy as jnp
+    jax.config.update("jax_enable_x64", True)
+
+    def lower_factors(lower, K, d):
+        rows, cols = tril_indices_colmajor(d)
+        return jnp.zeros((K, d, d), lower.dtype).at[:, rows, cols].set(lower)
+    return _vectorized_objective(jnp, lower_factors)
 
 
 def gmm_jax_grad():
@@ -315,36 +325,13 @@ def assert_grads_close(got, expected, rtol, what):
 def gmm_autograd_objective():
     """The vectorised objective in ``autograd.numpy``."""
     import autograd.numpy as anp
-    from scipy.special import multigammaln
 
-    def logsumexp_rows(v):
-        mx = anp.max(v, axis=-1, keepdims=True)
-        return anp.log(anp.sum(anp.exp(v - mx), axis=-1)) + mx[..., 0]
-
-    def objective(alphas, means, icf, x, wishart_gamma, wishart_m):
-        n, d = x.shape
-        K = alphas.shape[0]
+    def lower_factors(lower, K, d):     # no index assignment: a constant 0/1 scatter
         rows, cols = tril_indices_colmajor(d)
         scatter = np.zeros((len(rows), d * d))
         scatter[np.arange(len(rows)), rows * d + cols] = 1.0
-        qs = icf[:, :d]
-        Qdiags = anp.exp(qs)
-        sum_qs = anp.sum(qs, axis=1)
-        Ls = anp.reshape(anp.dot(icf[:, d:], scatter), (K, d, d))
-        xcentered = x[:, None, :] - means[None, :, :]
-        Qxcentered = Qdiags * xcentered + anp.einsum("kij,nkj->nki", Ls, xcentered)
-        main_term = alphas + sum_qs - 0.5 * anp.sum(Qxcentered ** 2, axis=2)
-        nw = d + wishart_m + 1
-        C = nw * d * (math.log(wishart_gamma) - 0.5 * math.log(2.0)) \
-            - multigammaln(0.5 * nw, d)
-        prior = anp.sum(0.5 * wishart_gamma ** 2 * (anp.sum(Qdiags ** 2, axis=1)
-                                                    + anp.sum(icf[:, d:] ** 2, axis=1))
-                        - wishart_m * sum_qs) - K * C
-        CONSTANT = -n * d * 0.5 * math.log(2.0 * math.pi)
-        return CONSTANT + anp.sum(logsumexp_rows(main_term)) \
-            - n * logsumexp_rows(alphas) + prior
-
-    return objective
+        return anp.reshape(anp.dot(lower, scatter), (K, d, d))
+    return _vectorized_objective(anp, lower_factors)
 
 
 def cases(quick):
