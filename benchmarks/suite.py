@@ -463,7 +463,10 @@ def main(argv=None):
     os.makedirs(harness.RESULTS_DIR, exist_ok=True)
     with open(os.path.join(harness.RESULTS_DIR, name + ".md"), "w") as fh:
         fh.write(header + table + "\n")
-    plot(results, os.path.join(harness.RESULTS_DIR, name + ".png"))
+    try:
+        plot(results, os.path.join(harness.RESULTS_DIR, name + ".png"))
+    except ImportError:
+        print("matplotlib is not installed (pip install -e '.[bench]'): no plot")
     print("\n" + header + table)
     print("\n(%.0f s; written to benchmarks/results/%s.{md,json,png})"
           % (time.perf_counter() - t0, name))
