@@ -48,7 +48,6 @@ from .workloads import MODULES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMED = ("primal", "numbad", "hand", "jax")      # interleaved
-SLOW = ("autograd", "fd")                          # a few single calls each
 SLOW_CALL_CAP_S = {True: 8.0, False: 60.0}         # longer single calls are estimated
 RSS_CONTENDERS = ("numbad", "hand", "jax", "autograd")
 
@@ -59,10 +58,6 @@ RSS_CONTENDERS = ("numbad", "hand", "jax", "autograd")
 
 def _progress(msg):
     print(msg, file=sys.stderr, flush=True)
-
-
-def _flat_size(a):
-    return np.size(a)
 
 
 def _as_list(grads, n):
@@ -117,7 +112,7 @@ def _fd_entry(case, argnum, index):
 
 def _fd_gradient(case):
     """Central differences, every entry of every differentiated argument."""
-    return [np.array([_fd_entry(case, k, i) for i in range(_flat_size(case.args[k]))])
+    return [np.array([_fd_entry(case, k, i) for i in range(np.size(case.args[k]))])
             .reshape(np.shape(case.args[k])) for k in case.argnums]
 
 
@@ -126,7 +121,7 @@ def _fd_sampled_error(case, grads, rng, samples=6):
     argnum (NaN if numbad's entry is NaN; entries with no usable difference skipped)."""
     errors = [0.0]
     for g, k in zip(grads, case.argnums):
-        size = _flat_size(case.args[k])
+        size = np.size(case.args[k])
         picks = rng.choice(size, size=min(samples, size), replace=False)
         scale = max(1e-12, float(np.max(np.abs(g))))
         for i in picks:
@@ -254,9 +249,8 @@ def run_case(case, quick, measure_rss):
     cap = SLOW_CALL_CAP_S[quick]
     if "autograd" in result["first_call_s"]:
         result["single_call_s"]["autograd"] = result["first_call_s"]["autograd"]
-    n_inputs = sum(_flat_size(case.args[k]) for k in case.argnums)
-    t_primal = result["first_call_s"].get("primal")
-    if t_primal is not None:
+    n_inputs = sum(np.size(case.args[k]) for k in case.argnums)
+    if "primal" in result["first_call_s"]:
         t_primal = min(harness.first_call(builders["primal"])[1] for _ in range(3))
         estimate = 2 * n_inputs * t_primal
         if estimate <= cap:
@@ -286,8 +280,7 @@ def run_case(case, quick, measure_rss):
 
 
 def child_main(module_name, index, quick, measure_rss):
-    module = importlib.import_module("benchmarks.workloads." + module_name)
-    case = module.cases(quick)[index]
+    case = _cases_of(module_name, quick)[index]
     try:
         result = run_case(case, quick, measure_rss)
     except Exception as exc:

@@ -162,14 +162,14 @@ class _CallPlan:
     def __init__(self, transformed, arg_types):
         self.transformed = transformed
         self.arg_types = arg_types
-        _, _, self.wrt = transformed.compiled_for_types(arg_types,
-                                                        transformed.call_options[0])
+        first = transformed.call_options[0]
+        vjp, _, self.wrt = transformed.compiled_for_types(arg_types, first)
         self.outgrown = transformed._outgrown.setdefault(arg_types, [])
         n = len(arg_types)
         # (index into the VJP's cotangents, argument type) per requested argnum
         self.picks = [(self.wrt.index(i % n), arg_types[i % n])
                       for i in _argnums_tuple(transformed.argnums)]
-        self._vjps = {}
+        self._vjps = {first: vjp}
 
     def vjp(self, options):
         hit = self._vjps.get(options)
