@@ -626,6 +626,64 @@ def check_callee(info, expr):
                                  expr.loc)
 
 
+def _refuse_argument_updates(info, expr, varied):
+    """A callee that updates an array argument in place changes the caller's array
+    behind the caller's back: derivatives flow through what callees return, so refuse
+    such a call when it carries a derivative (numbad's own helpers, which the generated
+    code calls as ``a = helper(a, ...)``, are exempt)."""
+    fn = info.callee(expr)
+    if not (hasattr(fn, "py_func") and hasattr(fn, "get_call_template")) or _numbad_own(fn) \
+            or not any(v.name in varied for v in expr.args):
+        return
+    written = written_params(fn, call_arg_types(info, expr))
+    if written:
+        names = fn.py_func.__code__.co_varnames
+        raise not_differentiable(
+            "a call to %s, which updates its array argument %s in place (numbad "
+            "differentiates a callee through what it returns: return a new array, or "
+            "update the array in the caller)" % (callee_name(fn), ", ".join(
+                "`%s`" % names[i] for i in sorted(written))), expr.loc)
+
+
+def _numbad_own(fn):
+    from .array_runtime import HELPERS
+    return any(fn is h for h in HELPERS.values()) or \
+        fn.py_func.__module__.startswith("numbad_generated_")
+
+
+_WRITTEN_PARAMS = {}
+
+
+def written_params(fn, arg_types):
+    """Indices of the array arguments that ``@njit`` function ``fn`` (for Numba types
+    ``arg_types``) updates in place, itself or through the functions it calls."""
+    key = (fn.py_func, tuple(arg_types))
+    if key not in _WRITTEN_PARAMS:
+        from . import frontend
+        _WRITTEN_PARAMS[key] = set()        # (a recursive call is refused elsewhere)
+        info = FunctionInfo(frontend.typed_ir(fn.py_func, tuple(arg_types)))
+        written = set()
+        for memory, _ in memory_writes(info):
+            written |= info.family_of(memory)
+        for label in info.labels:
+            for stmt in info.blocks[label].body:
+                value = stmt.value if kind(stmt) == "Assign" else None
+                if kind(value) != "Expr":
+                    continue
+                if value.op == "inplace_binop" and \
+                        isinstance(info.type_of(value.lhs.name), types.Array):
+                    written |= info.family_of(value.lhs.name)
+                elif value.op == "call":
+                    callee = info.callee(value)
+                    if hasattr(callee, "py_func") and hasattr(callee, "get_call_template"):
+                        for i in written_params(callee, call_arg_types(info, value)):
+                            written |= info.family_of(value.args[i].name)
+        _WRITTEN_PARAMS[key] = {i for i, name in info.arg_vars.items()
+                                if isinstance(info.type_of(name), types.Array)
+                                and name in written}
+    return _WRITTEN_PARAMS[key]
+
+
 def _returns_nonfloat(info, stmt):
     return not float_leaves(info.type_of(stmt.target.name))
 
@@ -848,6 +906,7 @@ def _refuse_lost_derivatives(info, stmt, varied, deps, forward):
         return
     if kind(stmt.value) == "Expr" and stmt.value.op == "call":
         check_callee(info, stmt.value)
+        _refuse_argument_updates(info, stmt.value, varied)
         fn, _ = operation(info, stmt.value)
         receiver = method_receiver(info, stmt.value)
         fill = forward and is_fill(info, stmt.value)     # forward mode fills the tangent

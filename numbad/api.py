@@ -9,6 +9,7 @@ from . import codegen, frontend, njit_calls
 from .checkpointing import TapeOverBudget, call_options, check_scheme
 from .derivatives import jvp_of, vjp_of
 from .errors import NotDifferentiableError, definition_loc, not_differentiable
+from .pickling import Portable
 
 # Tangent directions pushed in one sweep by batched forward mode (``width=`` changes
 # it). Each direction adds its tangent statements to the generated code and Numba's
@@ -96,10 +97,11 @@ def _stats(recorded):
             "recomputed_iterations": int(recomputed)}
 
 
-class _Transformed:
+class _Transformed(Portable):
     """Shared machinery of grad / value_and_grad: types, cache lookups, options."""
 
     def __init__(self, f, argnums, checkpoint, memory_budget):
+        self._remember(f, argnums, checkpoint, memory_budget)   # (the budget as given)
         memory_budget = check_scheme(checkpoint, memory_budget)
         self.f = f
         self.argnums = argnums
@@ -235,27 +237,41 @@ def vjp(f, *primals, checkpoint="auto", memory_budget=None):
     Cotangents of non-float primals (ints, booleans) are None. ``f_vjp.stats`` after a
     call: what it recorded (see ``grad``).
     """
-    options = call_options(checkpoint, check_scheme(checkpoint, memory_budget))
-    primals = _private_copies(primals)
-    arg_types = _types_of(primals)
-    wrt = tuple(i for i, t in enumerate(arg_types) if _differentiable(t))
-    vjp_for = functools.partial(vjp_of, f, arg_types, wrt)
-    vjp_for(options[0])
-    out = _primal_dispatcher(f)(*primals)
-    outgrown = []
+    f_vjp = VJPFunction(f, primals, checkpoint, memory_budget)
+    return f_vjp.out, f_vjp
 
-    def f_vjp(out_bar):
+
+class VJPFunction(Portable):
+    """``f_vjp`` of ``numbad.vjp``: ``f_vjp(out_bar)`` -> one cotangent per primal. It
+    compiles and runs ``f`` when made (again when unpickled in another process)."""
+
+    def __init__(self, f, primals, checkpoint, memory_budget):
+        primals = _private_copies(primals)
+        self._remember(f, primals, checkpoint, memory_budget)
+        self.options = call_options(checkpoint, check_scheme(checkpoint, memory_budget))
+        self.primals = primals
+        self.arg_types = _types_of(primals)
+        self.wrt = tuple(i for i, t in enumerate(self.arg_types) if _differentiable(t))
+        self.vjp_for = functools.partial(vjp_of, f, self.arg_types, self.wrt)
+        self.vjp_for(self.options[0])       # what numbad cannot differentiate fails here
+        # on copies: f may update its arguments, the VJP is taken at the values given
+        self.out = _primal_dispatcher(f)(*_private_copies(primals))
+        self._outgrown = []
+        self.stats = {}
+
+    def __call__(self, out_bar):
+        out = self.out
         if isinstance(out, np.ndarray):
             out_bar = np.ascontiguousarray(out_bar, dtype=out.dtype)
             if out_bar.shape != out.shape:
                 raise ValueError("out_bar has shape %s; the output has shape %s"
                                  % (out_bar.shape, out.shape))
-        _, bars, recorded = _run_vjp(vjp_for, primals, out_bar, options, outgrown)
-        f_vjp.stats = _stats(recorded)
-        by_index = dict(zip(wrt, bars))
+        _, bars, recorded = _run_vjp(self.vjp_for, self.primals, out_bar, self.options,
+                                     self._outgrown)
+        self.stats = _stats(recorded)
+        by_index = dict(zip(self.wrt, bars))
         return tuple(_cast_like(by_index[i], t) if i in by_index else None
-                     for i, t in enumerate(arg_types))
-    return out, f_vjp
+                     for i, t in enumerate(self.arg_types))
 
 
 def jvp(f, primals=None, tangents=None, *, target="cpu"):
@@ -359,13 +375,31 @@ def hvp(f, argnums=0):
     gradient code, tape included (the tangent of the gradient along ``v``); no finite
     differences.
     """
-    nums = _argnums_tuple(argnums)
+    return HVP(f, argnums)
 
-    def product(*args_and_v):
+
+class _Wrapper(Portable):
+    """A derivative of ``f`` that is a plain Python callable (picklable, named as ``f``)."""
+
+    def __init__(self, f, *options):
+        self._remember(f, *options)
+        self.f = f
+        functools.update_wrapper(self, frontend.python_function(f), updated=())
+
+
+class HVP(_Wrapper):
+    """``hvp(f, argnums)``: call it with ``(*args, v)``."""
+
+    def __init__(self, f, argnums=0):
+        super().__init__(f, argnums)
+        self.argnums = argnums
+
+    def __call__(self, *args_and_v):
+        f, argnums = self.f, self.argnums
         args, v = args_and_v[:-1], args_and_v[-1]
         vs = (v,) if isinstance(argnums, int) else tuple(v)
         arg_types = _types_of(args)
-        wrt = tuple(i % len(args) for i in nums)
+        wrt = tuple(i % len(args) for i in _argnums_tuple(argnums))
         _check_wrt(f, arg_types, wrt)
         if len(set(wrt)) != len(wrt):
             raise ValueError("hvp: argnums repeats an argument")
@@ -375,26 +409,32 @@ def hvp(f, argnums=0):
         bars_dot = tangent.dispatcher(*_private_copies(args), 1.0, *dots)[1][1]
         result = tuple(_cast_like(b, arg_types[i]) for b, i in zip(bars_dot, wrt))
         return result[0] if isinstance(argnums, int) else result
-    return functools.update_wrapper(product, frontend.python_function(f), updated=())
 
 
 def hessian(f, argnums=0, *, width=MAX_WIDTH):
     """``hessian(f, argnums)(*args)``: shaped ``arg.shape + arg.shape`` (``argnums`` an
     int). Hessian-vector products along the unit vectors, ``width`` of them per sweep
     (batched forward over reverse), all in one compiled loop."""
-    width = _checked_width(width)
-    if not isinstance(argnums, int):
-        raise TypeError("hessian takes one argument index")
+    return Hessian(f, argnums, width)
 
-    def hess(*args):
+
+class Hessian(_Wrapper):
+    """``hessian(f, argnums)``: call it with ``(*args)``."""
+
+    def __init__(self, f, argnums=0, width=MAX_WIDTH):
+        if not isinstance(argnums, int):
+            raise TypeError("hessian takes one argument index")
+        super().__init__(f, argnums, width)
+        self.argnums, self.width = argnums, _checked_width(width)
+
+    def __call__(self, *args):
         arg_types = _types_of(args)
-        i = argnums % len(args)
-        _check_wrt(f, arg_types, (i,))
+        i = self.argnums % len(args)
+        _check_wrt(self.f, arg_types, (i,))
         if not isinstance(args[i], np.ndarray):
-            return hvp(f, i)(*args, 1.0)
-        return _hessian_driver(f, arg_types, i, max(1, min(args[i].size, width)))(
-            *_private_copies(args))
-    return functools.update_wrapper(hess, frontend.python_function(f), updated=())
+            return hvp(self.f, i)(*args, 1.0)
+        width = max(1, min(args[i].size, self.width))
+        return _hessian_driver(self.f, arg_types, i, width)(*_private_copies(args))
 
 
 _drivers = {}
@@ -439,9 +479,18 @@ def jacobian(f, argnums=0, *, width=MAX_WIDTH):
     when the inputs have fewer elements than the output, reverse mode (one VJP per
     output element) otherwise.
     """
-    nums = _argnums_tuple(argnums)
+    return Jacobian(f, argnums, width)
 
-    def jac(*args):
+
+class Jacobian(_Wrapper):
+    """``jacobian(f, argnums)``: call it with ``(*args)``."""
+
+    def __init__(self, f, argnums=0, width=MAX_WIDTH):
+        super().__init__(f, argnums, width)
+        self.argnums, self.width = argnums, width
+
+    def __call__(self, *args):
+        f, nums = self.f, _argnums_tuple(self.argnums)
         arg_types = _types_of(args)
         wrt = tuple(sorted({i % len(args) for i in nums}))
         _check_wrt(f, arg_types, wrt)
@@ -449,12 +498,11 @@ def jacobian(f, argnums=0, *, width=MAX_WIDTH):
         if not (np.issubdtype(out.dtype, np.floating) and out.ndim <= 3):
             raise TypeError("jacobian needs a float scalar or float array result")
         if sum(np.size(args[i]) for i in wrt) < out.size:
-            blocks = _forward_jacobian(f, args, arg_types, wrt, out, width)
+            blocks = _forward_jacobian(f, args, arg_types, wrt, out, self.width)
         else:
             blocks = _reverse_jacobian(f, args, arg_types, wrt, out)
         result = tuple(blocks[i % len(args)] for i in nums)
-        return result[0] if isinstance(argnums, int) else result
-    return functools.update_wrapper(jac, frontend.python_function(f), updated=())
+        return result[0] if isinstance(self.argnums, int) else result
 
 
 def _reverse_jacobian(f, args, arg_types, wrt, out):

@@ -133,7 +133,11 @@ class TangentTransform(StructuredLoops):
             % (info.func_ir.func_id.func_qualname, list(self.wrt)))
         for name in sorted(self.activity.active):
             # every tangent is named before the dispatch loop, so Numba sees one type
-            if kind(info.defs[name][1].value) == "Arg":
+            value = info.defs[name][1].value
+            if kind(value) == "Arg":
+                if value.index not in self.wrt:     # an argument that becomes varied
+                    self.each_direction(lambda name=name: src("%s = %s" % (
+                        self.dot(name), self.zero(name))))      # (updated in place)
                 continue
             t = info.type_of(name)
             if isinstance(t, types.Array):

@@ -210,9 +210,11 @@ SCHEMES = {"binomial": dict(checkpoint="binomial"), "online": dict(checkpoint="o
            "budget": dict(memory_budget="half")}
 CASES = [pytest.param(f, args, scheme, id="%s-%d-%s" % (f.__name__, i, scheme), marks=(
     # compiling array code takes seconds: its binomial and online variants run in the
-    # slow set (the budget variant checkpoints with Revolve too: half the tape)
-    [pytest.mark.slow] if scheme != "budget" and any(isinstance(a, np.ndarray) for a in args)
-    else [])) for i, (f, args) in enumerate(PROGRAMS) for scheme in SCHEMES]
+    # slow set (the budget variant checkpoints with Revolve too: half the tape), and so
+    # does the slowest budget variant
+    [pytest.mark.slow] if (scheme != "budget" or f is swap_slices)
+    and any(isinstance(a, np.ndarray) for a in args) else []))
+    for i, (f, args) in enumerate(PROGRAMS) for scheme in SCHEMES]
 
 
 @pytest.mark.parametrize("f, args, scheme", CASES)
@@ -287,7 +289,7 @@ def heat_that_fails_in_its_first_step(u0, alpha, steps):
     return np.sum(u * u)
 
 
-@pytest.mark.parametrize("scheme", ["auto", "online"])
+@pytest.mark.parametrize("scheme", ["auto", pytest.param("online", marks=pytest.mark.slow)])
 def test_a_budget_too_small_for_one_snapshot_is_an_error_before_the_loop_runs(scheme):
     g = numbad.grad(heat_slices, memory_budget=64, checkpoint=scheme)
     with pytest.raises(MemoryError, match="memory budget"):

@@ -80,3 +80,12 @@ def test_lorenz_fit_example_recovers_the_parameters():
     down[3] -= h
     fd = (module["misfit"](*up, *fixed) - module["misfit"](*down, *fixed)) / (2 * h)
     assert abs(grads[0] - fd) <= 1e-5 * max(1.0, abs(fd))
+
+
+def test_ensemble_dask_example_recovers_the_rates_on_worker_processes(capsys):
+    pytest.importorskip("distributed")
+    module = runpy.run_path(str(EXAMPLES / "ensemble_dask.py"))
+    rates, result = module["main"](members=40, workers=2)
+    assert result.success
+    np.testing.assert_allclose(rates, module["TRUE_RATES"], rtol=0.02)
+    assert "2 worker processes" in capsys.readouterr().out

@@ -4,6 +4,7 @@ import math
 import os
 
 import numba
+import numpy as np
 import pytest
 
 import numbad
@@ -103,6 +104,39 @@ def f_keywords(x):
 
 def test_keyword_arguments_to_a_differentiated_call():
     _expect(f_keywords, (1.5,), "keyword", "scaled(x, s=3.0)")
+
+
+@numba.njit
+def add_square_into(out, x):
+    out += x * x
+    return out
+
+
+@numba.njit
+def add_square_through(out, x):
+    return add_square_into(out[1:], x)     # writes the caller's array through a view
+
+
+def f_updates_argument(x):
+    out = np.zeros(3)
+    o = add_square_into(out, x)
+    return o[0] * 3.0 + out[1]      # out and o are one array: 4 x**2
+
+
+def f_updates_argument_through(x):
+    out = np.zeros(3)
+    o = add_square_through(out, x)
+    return o[0] + out[1]
+
+
+@pytest.mark.parametrize("f", [f_updates_argument, f_updates_argument_through])
+def test_a_callee_updating_an_argument_in_place(f):
+    """The caller's array changes behind its back: refused in both modes, not a
+    derivative that misses the update."""
+    line = "o = add_square"
+    _expect(f, (1.5,), "updates its array argument `out` in place", line)
+    with pytest.raises(numbad.NotDifferentiableError, match="in place"):
+        numbad.jvp(f, (1.5,), (1.0,))
 
 
 def test_inactive_constructs_are_fine():

@@ -48,6 +48,17 @@ def test_vjp_gives_one_cotangent_per_primal():
     np.testing.assert_allclose(cot[:2], [3.0 * g[0], 3.0 * g[1]], rtol=1e-14)
 
 
+def test_vjp_is_taken_at_the_values_given_even_where_f_updates_them():
+    def f(x):
+        x[0] = 2.0 * x[0]
+        return x[0] ** 2 + x[1]
+    x = np.array([1.5, 0.5])
+    out, f_vjp = numbad.vjp(f, x)
+    assert out == 9.5 and x[0] == 1.5
+    np.testing.assert_allclose(f_vjp(1.0)[0], [8.0 * 1.5, 1.0], rtol=1e-14)
+    np.testing.assert_allclose(f_vjp(1.0)[0], [8.0 * 1.5, 1.0], rtol=1e-14)   # again
+
+
 def test_vjp_of_a_tuple_result():
     def f(x, y):
         return x * y, x + math.sin(y)
