@@ -2,9 +2,11 @@
 and against central differences of the kernel itself (simulator in CI; unchanged on a
 GPU with NUMBA_ENABLE_CUDASIM=0)."""
 import os
+import pickle
 import subprocess
 import sys
 
+import cloudpickle
 import numpy as np
 import pytest
 
@@ -36,10 +38,11 @@ import numbad  # noqa: E402
 import numbad.cuda  # noqa: E402
 
 
-def run_adjoint(kernel, config, args, out_index, weights):
-    """Launch the adjoint of ``kernel`` on device copies of ``args``, seeding the output
-    ``args[out_index]`` with ``weights``; the shadows (as host arrays) by argument."""
-    adj = numbad.cuda.grad_kernel(kernel)
+def run_adjoint(kernel, config, args, out_index, weights, adj=None):
+    """Launch the adjoint of ``kernel`` (or ``adj``) on device copies of ``args``, seeding
+    the output ``args[out_index]`` with ``weights``; the shadows (as host arrays) by
+    argument."""
+    adj = adj or numbad.cuda.grad_kernel(kernel)
     launch, shadows = [], {}
     for i, a in enumerate(args):
         if isinstance(a, np.ndarray) and a.dtype.kind == "f":
@@ -103,6 +106,21 @@ def test_saxpy(rng):
     x, y = rng.normal(size=n), rng.normal(size=n)
     shadows = check(saxpy, saxpy_cpu, (2, 32), [1.7, x, y, np.zeros(n)], 3, rng)
     assert not shadows[3].any()     # an overwritten output's shadow ends zero
+
+
+def test_an_adjoint_kernel_pickles(rng):
+    """A pickle holds the kernel and the options (cloudpickle: the simulator's kernels
+    do not pickle by reference); the copy builds its own adjoint, with the same
+    shadows."""
+    n = 45
+    args, weights = [1.7, rng.normal(size=n), rng.normal(size=n), np.zeros(n)], \
+        rng.normal(size=n)
+    adj = numbad.cuda.grad_kernel(saxpy, tape_entries=8)
+    first = run_adjoint(saxpy, (2, 32), args, 3, weights, adj)
+    copy = pickle.loads(cloudpickle.dumps(adj))
+    assert copy is not adj and copy.tape_entries == 8
+    for i, shadow in run_adjoint(saxpy, (2, 32), args, 3, weights, copy).items():
+        np.testing.assert_array_equal(shadow, first[i])
 
 
 def test_stencil_1d(rng):

@@ -8,6 +8,7 @@ from numba.core import types
 
 from .. import codegen
 from ..analysis import is_float_array
+from ..pickling import Portable
 from . import frontend
 from .kernels import KernelAdjoint
 from .tape import RUNTIME
@@ -34,11 +35,13 @@ class _Built:
             self.source.count("_store_f("), self.source.count("_store_i(")]
 
 
-class AdjointKernel:
+class AdjointKernel(Portable):
     """The adjoint of a ``@cuda.jit`` kernel; launch it as ``adj[blocks, threads](...)``
-    with each float array argument followed by its shadow (DESIGN.md, "CUDA")."""
+    with each float array argument followed by its shadow (DESIGN.md, "CUDA"). It
+    pickles as the kernel and ``tape_entries`` (numbad.pickling)."""
 
     def __init__(self, kernel, tape_entries=None):
+        self._remember(kernel, tape_entries)
         self.kernel = kernel
         self.tape_entries = tape_entries
         self.func = frontend.python_function(kernel)
