@@ -62,7 +62,7 @@ from .schedules import (
     revolve_next,
     revolve_start,
 )
-from .structured import Scratch, StructuredLoops
+from .structured import Scratch, StructuredLoops, Unstructured
 
 # Runtime helpers, by the names generated code calls them.
 RUNTIME = {"_tape_new": tape_new, "_tape_resize": tape_resize, "_tape_free": tape_free,
@@ -482,12 +482,13 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
     def tape_of(self, t):
         return self.array_tapes[t]
 
-    def loop_index(self, name, label):
+    def loop_index(self, name, label, depth=0):
         """Source computing ``for`` loop variable ``name`` in the reverse of ``label``, or None.
 
         In the reverse sweep a counted loop's iteration counter holds the number
         of the iteration being reversed, so ``start + counter * step`` rebuilds
-        a range index without taping it (when start and step are loop-invariant).
+        a range index without taping it (when start and step are fixed during the
+        loop, or computed again from enclosing loops' indices: ``range(j + 1, d)``).
         """
         info = self.info
         stmt = info.defs[name][1]
@@ -500,18 +501,96 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
             return None
         _, getiter = self.primal.counter(nxt.value.value.name)
         rng = info.defs[getiter.value.value.name][1].value.args
-        start = rng[0] if len(rng) >= 2 else None
-        step = rng[2] if len(rng) == 3 else None
-        if any(v is not None and self.defined_in_loop(v.name) and not info.constant(v.name)[0]
-               for v in (start, step)):
-            return None
-        return "%s + %s * %s" % ("0" if start is None else self.primal.operand(start),
-                                 self.counter(header),
-                                 "1" if step is None else self.primal.operand(step))
+        bounds = []
+        for v, default in ((rng[0] if len(rng) >= 2 else None, "0"),
+                           (rng[2] if len(rng) == 3 else None, "1")):
+            if v is None:
+                bounds.append(default)
+            elif not self.defined_in_loop(v.name) or info.constant(v.name)[0]:
+                bounds.append(self.primal.operand(v))
+            else:
+                again = self.recomputed_int(v.name, label, depth + 1)
+                if again is None:
+                    return None
+                bounds.append(again)
+        return "%s + %s * %s" % (bounds[0], self.counter(header), bounds[1])
 
     def defined_in_loop(self, name):
         d = self.info.defs.get(name)
         return d is not None and d[0] in self.info.in_loop
+
+    def recomputed_join(self, label):
+        """``(condition, pred taken when it holds, the other pred)`` for join ``label`` of
+        an if/else in a loop whose condition the reverse sweep computes again (``if i !=
+        j``: loop indices, constants, values fixed before any loop), so that no edge
+        index is taped; None when the edge must be taped."""
+        memo = self.__dict__.setdefault("_joins", {})
+        if label not in memo:
+            memo[label] = self._join_condition(label)
+        return memo[label]
+
+    def _join_condition(self, label):
+        info = self.info
+        preds = info.preds[label]
+        headers = [h for h, body in info.loop_body.items() if label in body]
+        if len(preds) != 2 or not headers or label in info.loop_body:
+            return None
+        header = min(headers, key=lambda h: len(info.loop_body[h]))
+        try:
+            branch = self.split(label, header)
+        except Unstructured:
+            return None
+        term = info.blocks[branch].terminator
+        if kind(term) != "Branch" or term.truebr == term.falsebr:
+            return None
+        dominators = self._loop_sets(header)[1]
+
+        def side(pred):
+            """The target of the branch that every way to ``pred`` takes, if just one: the
+            edge to ``label`` itself, or a target entered only from the branch that
+            dominates ``pred`` (a target also entered from the other side does not)."""
+            sides = [t for t in (term.truebr, term.falsebr) if (t == label and pred == branch)
+                     or (t != label and t in dominators.get(pred, ())
+                         and list(info.preds[t]) == [branch])]
+            return sides[0] if len(sides) == 1 else None
+        sides = [side(p) for p in preds]
+        if None in sides or sides[0] == sides[1]:
+            return None
+        condition = self.recomputed_int(term.cond.name, label)
+        if condition is None:
+            return None
+        taken = preds[sides.index(term.truebr)]
+        return condition, taken, preds[1 - preds.index(taken)]
+
+    def recomputed_int(self, name, label, depth=0):
+        """Source of int or bool ``name`` computed again in the reverse of ``label`` from
+        loop indices, constants and values fixed before any loop, or None."""
+        info = self.info
+        if depth > 8 or name not in info.defs or \
+                not isinstance(info.type_of(name), (types.Integer, types.Boolean)):
+            return None
+        known, value = info.constant(name)
+        if known and type(value) in (int, bool):
+            return repr(value)
+        index = self.loop_index(name, label, depth)
+        if index is not None:
+            return "(%s)" % index
+        if not self.defined_in_loop(name):
+            return self.names.var(name)
+        value = info.defs[name][1].value
+        if kind(value) == "Var":
+            return self.recomputed_int(value.name, label, depth + 1)
+        if kind(value) != "Expr":
+            return None
+        if value.op == "binop" and value.fn in _INT_OPERATORS:
+            lhs = self.recomputed_int(value.lhs.name, label, depth + 1)
+            rhs = self.recomputed_int(value.rhs.name, label, depth + 1)
+            if lhs is not None and rhs is not None:
+                return "(%s %s %s)" % (lhs, _INT_OPERATORS[value.fn], rhs)
+        if value.op == "call" and info.callee(value) is bool and len(value.args) == 1:
+            inner = self.recomputed_int(value.args[0].name, label, depth + 1)
+            return None if inner is None else "bool(%s)" % inner
+        return None
 
     # ------------------------------------------------------------ emission
     def source(self):
@@ -640,7 +719,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
     def edge_kind(self, pred, dest):
         """How the reverse sweep learns that ``pred -> dest`` was taken.
 
-        "only": ``dest`` has one predecessor; "push": the edge's index is
+        "only": ``dest`` has one predecessor, or the reverse sweep can tell which
+        from the branch condition (``recomputed_join``); "push": the edge's index is
         pushed on the int tape; a loop header with one entry and one back edge
         counts its iterations instead (Tangent's scheme): "enter" pushes the
         outer count and restarts it, "back" just increments it.
@@ -648,7 +728,9 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         counted = self.info.counted_headers.get(dest)
         if counted is not None:
             return "enter" if pred == counted[0] else "back"
-        return "only" if len(self.info.preds[dest]) == 1 else "push"
+        if len(self.info.preds[dest]) == 1 or self.recomputed_join(dest) is not None:
+            return "only"
+        return "push"
 
     def counter(self, header):
         return self.names.var("$iterations%d" % header)
@@ -900,7 +982,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
             self.emit_iteration_choice(src, label, lambda: self.emit_back_edge(src, back, label),
                                        lambda: self.emit_back_edge(src, entry, label))
         else:
-            self.emit_edge_choice(src, preds, lambda p: self.emit_back_edge(src, p, label))
+            self.emit_edge_choice(src, label, preds, lambda p: self.emit_back_edge(src, p, label))
 
     def emit_iteration_choice(self, src, header, again, done):
         """In the reverse of loop ``header``: ``again()`` while iterations remain to be
@@ -917,8 +999,18 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         done()
         src.dedent()
 
-    def emit_edge_choice(self, src, preds, each):
-        """Pop which of ``preds`` the forward sweep came from; ``each(pred)`` for its case."""
+    def emit_edge_choice(self, src, label, preds, each):
+        """Pop which of ``preds`` the forward sweep came from into ``label`` (or compute it
+        again from the branch condition); ``each(pred)`` for its case."""
+        join = self.recomputed_join(label)
+        if join is not None:
+            condition, taken, other = join
+            for keyword, pred in (("if %s:" % condition, taken), ("else:", other)):
+                src(keyword)
+                src.indent()
+                each(pred)
+                src.dedent()
+            return
         src("_ip -= 1", "_k = _load_i(_it, _ip)")
         for i, p in enumerate(preds):
             src("%s _k == %d:" % ("if" if i == 0 else "elif", i))
@@ -1306,6 +1398,13 @@ def emit_transfer(src, primal, label, term, edge):
         src("raise %s" % primal.operand(term.exception))
     else:
         raise not_differentiable("the terminator %s" % k, term.loc)
+
+
+# integer and comparison operators a branch condition may be computed again with
+_INT_OPERATORS = {operator.eq: "==", operator.ne: "!=", operator.lt: "<", operator.le: "<=",
+                  operator.gt: ">", operator.ge: ">=", operator.add: "+", operator.sub: "-",
+                  operator.mul: "*", operator.floordiv: "//", operator.mod: "%",
+                  operator.and_: "&", operator.or_: "|", operator.xor: "^"}
 
 
 def _paren(expr):

@@ -400,7 +400,7 @@ class StructuredLoops:
                 self.emit_back_edge(src, p, label, follow=False)
                 self.reverse_region(src, p, branch, header)
                 src("pass")
-            self.emit_edge_choice(src, preds, side)
+            self.emit_edge_choice(src, label, preds, side)
             label = branch
         raise Unstructured
 

@@ -211,8 +211,8 @@ SCHEMES = {"binomial": dict(checkpoint="binomial"), "online": dict(checkpoint="o
 CASES = [pytest.param(f, args, scheme, id="%s-%d-%s" % (f.__name__, i, scheme), marks=(
     # compiling array code takes seconds: its binomial and online variants run in the
     # slow set (the budget variant checkpoints with Revolve too: half the tape), and so
-    # does the slowest budget variant
-    [pytest.mark.slow] if (scheme != "budget" or f is swap_slices)
+    # do the slowest budget variants
+    [pytest.mark.slow] if (scheme != "budget" or f in (swap_slices, relax_until_flat))
     and any(isinstance(a, np.ndarray) for a in args) else []))
     for i, (f, args) in enumerate(PROGRAMS) for scheme in SCHEMES]
 

@@ -3,7 +3,9 @@
 Programs mix straight-line arithmetic, smooth math functions, counted `for`
 loops with run-time trip counts, `while` loops with data-dependent exits,
 `break`, `continue` and `return` inside loops,
-nested if/else on float comparisons and calls to a generated @njit helper.
+nested if/else on float comparisons and on loop indices (``i0 != i1``, ``i1 % 2 == 0
+and i0 < n // 2``), inner ``for`` loops starting at an outer index, and calls to a
+generated @njit helper.
 Every assignment goes through a bounded function (sin, tanh, atan, cos) so
 values stay finite; where a branch or a trip count flips inside the
 finite-difference stencil, the two step sizes disagree and the example is
@@ -46,9 +48,24 @@ def expressions(draw, depth=0):
 
 
 @st.composite
-def statements(draw, depth=0, indent="    ", loop=None):
+def index_conditions(draw, indices):
+    """A test on the indices of the ``for`` loops around (the reverse sweep computes
+    such directions again instead of taping them), short-circuited or not."""
+    def one():
+        i = draw(st.sampled_from(indices))
+        other = draw(st.sampled_from(list(indices) + ["1", "n // 2"]))
+        return draw(st.sampled_from(["%s %% 2 == 0" % i, "%s != %s" % (i, other),
+                                     "%s < %s" % (i, other), "(%s + %s) %% 3 == 1" % (i, other)]))
+    first = one()
+    joint = draw(st.sampled_from([None, "and", "or"]))
+    return first if joint is None else "%s %s %s" % (first, joint, one())
+
+
+@st.composite
+def statements(draw, depth=0, indent="    ", loop=None, indices=()):
     """Lines of one statement; ``loop``: the kind of the innermost loop around it (a
-    ``break``, ``return`` or, in a ``for`` loop, ``continue`` may leave it)."""
+    ``break``, ``return`` or, in a ``for`` loop, ``continue`` may leave it);
+    ``indices``: the indices of the ``for`` loops around it."""
     kinds = ["assign", "assign", "for", "while", "if"] if depth < 2 else ["assign"]
     if loop is not None:
         kinds += ["break", "return"] + (["continue"] if loop == "for" else [])
@@ -64,10 +81,13 @@ def statements(draw, depth=0, indent="    ", loop=None):
                                    repr(draw(st.sampled_from([0.3, 0.8])))),
                 "%s    %s" % (indent, leave)]
     inner = kind if kind in ("for", "while") else loop
-    body = draw(st.lists(statements(depth + 1, indent + "    ", inner), min_size=1, max_size=3))
+    inside = indices + ("i%d" % depth,) if kind == "for" else indices
+    body = draw(st.lists(statements(depth + 1, indent + "    ", inner, inside), min_size=1,
+                         max_size=3))
     body = [line for stmt in body for line in stmt]
     if kind == "for":
-        return ["%sfor i%d in range(n):" % (indent, depth)] + body + \
+        start = draw(st.sampled_from(("",) + tuple("%s, " % i for i in indices)))
+        return ["%sfor i%d in range(%sn):" % (indent, depth, start)] + body + \
                ["%s    a = a * 0.9 + 0.01 * i%d" % (indent, depth)]
     if kind == "while":
         k = "k%d" % depth
@@ -75,9 +95,13 @@ def statements(draw, depth=0, indent="    ", loop=None):
                 "%swhile %s < %s and %s < n + 2:" % (indent, draw(st.sampled_from(VARS)),
                                                      repr(draw(st.sampled_from([0.5, 0.9]))), k)
                 ] + body + ["%s    %s += 1" % (indent, k)]
-    other = draw(st.lists(statements(depth + 1, indent + "    ", loop), min_size=1, max_size=2))
-    return ["%sif %s > %s:" % (indent, draw(st.sampled_from(VARS + ["x"])),
-                               draw(st.sampled_from(VARS + ["y"])))] + body + \
+    other = draw(st.lists(statements(depth + 1, indent + "    ", loop, indices), min_size=1,
+                          max_size=2))
+    condition = "%s > %s" % (draw(st.sampled_from(VARS + ["x"])),
+                             draw(st.sampled_from(VARS + ["y"])))
+    if indices and draw(st.booleans()):
+        condition = draw(index_conditions(indices))
+    return ["%sif %s:" % (indent, condition)] + body + \
            ["%selse:" % indent] + [line for stmt in other for line in stmt]
 
 
@@ -141,6 +165,41 @@ def test_random_program_gradients_match_finite_differences(source, x, y, n):
     assume(None not in expected)
     got = numbad.grad(f, argnums=(0, 1))(*args)
     np.testing.assert_allclose(got, expected, rtol=2e-4, atol=1e-5, err_msg=source)
+
+
+@st.composite
+def index_branch_programs(draw):
+    """A loop nest whose branches test its indices only (every direction computed again
+    in the reverse sweep), with and without ``else``, short-circuited or not."""
+    lines = ["def f(x, y, n):", "    a = x", "    b = y", "    c = 0.5",
+             "    for i0 in range(n):",
+             "        for i1 in range(%sn):" % draw(st.sampled_from(["", "i0, ", "i0 + 1, "]))]
+    for _ in range(draw(st.integers(1, 3))):
+        assign = "                %s = %s(%s)"
+        lines.append("            if %s:" % draw(index_conditions(("i0", "i1"))))
+        lines.append(assign % (draw(st.sampled_from(VARS)), draw(st.sampled_from(BOUNDED)),
+                               draw(expressions())))
+        if draw(st.booleans()):
+            lines.append("            else:")
+            lines.append(assign % (draw(st.sampled_from(VARS)),
+                                   draw(st.sampled_from(BOUNDED)), draw(expressions())))
+    lines.append("        a = a * 0.9 + 0.01 * i0")
+    lines.append("    return %s + a * b - c" % draw(expressions()))
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=15)
+@given(index_branch_programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 5))
+def test_random_index_branches_match_finite_differences(source, x, y, n):
+    f = load(source)
+    args = (x, y, n)
+    assume(math.isfinite(f(*args)))
+    expected = [stable_central_difference(f, args, i) for i in (0, 1)]
+    assume(None not in expected)
+    g = numbad.grad(f, argnums=(0, 1))
+    np.testing.assert_allclose(g(*args), expected, rtol=2e-4, atol=1e-5, err_msg=source)
+    if " and " not in source and " or " not in source:     # (joins of short circuits
+        assert "_k = _load_i" not in g.source(*args), source    # are still taped)
 
 
 def _hvp_matches_gradient_differences(source, x, y, n):
