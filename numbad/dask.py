@@ -51,12 +51,14 @@ class Ensemble:
             raise ValueError("an Ensemble needs at least one member")
         if chunks is None:
             chunks = CHUNKS_PER_THREAD * max(1, sum(self.client.nthreads().values()))
+        if not isinstance(chunks, int) or chunks < 1:
+            raise ValueError("chunks (tasks per call) must be a positive int")
         bounds = np.linspace(0, len(members), min(chunks, len(members)) + 1).astype(int)
-        self.sizes = [int(b - a) for a, b in zip(bounds[:-1], bounds[1:])]
+        pieces = [members[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        self.sizes = [len(piece) for piece in pieces]
         self.progress = progress
         self._fn = self.client.scatter(fn, broadcast=True, hash=False)
-        self._chunks = self.client.scatter([members[a:b] for a, b in zip(bounds[:-1], bounds[1:])],
-                                           hash=False)
+        self._chunks = self.client.scatter(pieces, hash=False)
 
     def __len__(self):
         return sum(self.sizes)

@@ -91,6 +91,11 @@ def test_not_differentiable_error_reaches_the_caller(client):
         numbad.dask.ensemble_sum(numbad.grad(bad), [(2,), (3,)], (1.5,), client=client)
 
 
+def test_chunks_must_be_positive(client):
+    with pytest.raises(ValueError, match="chunks"):
+        numbad.dask.Ensemble(numbad.grad(member_misfit), _members(2), client=client, chunks=0)
+
+
 def test_without_a_client_the_error_says_how_to_start_one(monkeypatch):
     def no_client():
         raise ValueError("No global client found")
