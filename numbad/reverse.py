@@ -431,6 +431,10 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
                     is_recomputable(info, s, self.tape_costly):
                 recompute.add(name)
                 need += [v.name for v in s.list_vars() if v.name != name]
+                continue
+            again = self.recomputed_int(name, label)    # (an int of enclosing indices,
+            if again is not None:                       # such as a row ``w = 2 * layer``)
+                indices.append((name, again))
             else:
                 tape.append(name)
         arrays = [n for n in tape if isinstance(info.type_of(n), types.Array)]
