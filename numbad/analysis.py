@@ -12,8 +12,8 @@ import numpy as np
 from numba.core import types
 from numba.core.analysis import compute_cfg_from_blocks
 
-from . import nested_calls, runtime
-from .array_runtime import kernel_scalar_function
+from . import frontend, nested_calls, runtime
+from .array_runtime import HELPERS, kernel_scalar_function
 from .errors import not_differentiable
 from .rules import (
     COSTLY_CALLS,
@@ -459,8 +459,12 @@ def is_view(info, stmt):
 def is_differentiable_callee(fn):
     """Whether a call to ``fn`` is differentiated through a derivative of ``fn`` numbad
     builds: an ``@njit`` function, a custom-rule function, a derivative object."""
-    return (hasattr(fn, "py_func") and hasattr(fn, "get_call_template")) or \
-        nested_calls.is_derivative(fn)
+    return _is_jit_function(fn) or nested_calls.is_derivative(fn)
+
+
+def _is_jit_function(fn):
+    """An ``@njit`` function or a custom-rule function (Numba types it as one)."""
+    return hasattr(fn, "py_func") and hasattr(fn, "get_call_template")
 
 
 def call_arg_types(info, value):
@@ -632,7 +636,7 @@ def _refuse_argument_updates(info, expr, varied):
     such a call when it carries a derivative (numbad's own helpers, which the generated
     code calls as ``a = helper(a, ...)``, are exempt)."""
     fn = info.callee(expr)
-    if not (hasattr(fn, "py_func") and hasattr(fn, "get_call_template")) or _numbad_own(fn) \
+    if not _is_jit_function(fn) or _numbad_own(fn) \
             or not any(v.name in varied for v in expr.args):
         return
     written = written_params(fn, call_arg_types(info, expr))
@@ -646,7 +650,6 @@ def _refuse_argument_updates(info, expr, varied):
 
 
 def _numbad_own(fn):
-    from .array_runtime import HELPERS
     return any(fn is h for h in HELPERS.values()) or \
         fn.py_func.__module__.startswith("numbad_generated_")
 
@@ -659,7 +662,6 @@ def written_params(fn, arg_types):
     ``arg_types``) updates in place, itself or through the functions it calls."""
     key = (fn.py_func, tuple(arg_types))
     if key not in _WRITTEN_PARAMS:
-        from . import frontend
         _WRITTEN_PARAMS[key] = set()        # (a recursive call is refused elsewhere)
         info = FunctionInfo(frontend.typed_ir(fn.py_func, tuple(arg_types)))
         written = set()
@@ -675,7 +677,7 @@ def written_params(fn, arg_types):
                     written |= info.family_of(value.lhs.name)
                 elif value.op == "call":
                     callee = info.callee(value)
-                    if hasattr(callee, "py_func") and hasattr(callee, "get_call_template"):
+                    if _is_jit_function(callee):
                         for i in written_params(callee, call_arg_types(info, value)):
                             written |= info.family_of(value.args[i].name)
         _WRITTEN_PARAMS[key] = {i for i, name in info.arg_vars.items()
