@@ -499,7 +499,7 @@ class CheckpointedLoops:
         src("# iteration 0, from the tape")
         src("%s = 0" % self.counter(header))
         self.emit_iteration_reverse(src, header)
-        src("_ip -= 1", "%s = _load_i(_it, _ip)" % self.counter(header))
+        self.emit_outer_count(src, header)
         self.emit_back_edge(src, entry, header, follow=False)
         src.dedent()
         src("else:")

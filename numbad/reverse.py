@@ -500,24 +500,66 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
             stmt = info.defs[stmt.value.name][1]
         if not (kind(stmt.value) == "Expr" and stmt.value.op == "pair_first"):
             return None
-        header, nxt = info.defs[stmt.value.value.name]
+        header, _ = info.defs[stmt.value.value.name]
         if header not in info.counted_headers or label not in info.loop_body[header]:
             return None
-        _, getiter = self.primal.counter(nxt.value.value.name)
-        rng = info.defs[getiter.value.value.name][1].value.args
-        bounds = []
-        for v, default in ((rng[0] if len(rng) >= 2 else None, "0"),
-                           (rng[2] if len(rng) == 3 else None, "1")):
-            if v is None:
-                bounds.append(default)
-            elif not self.defined_in_loop(v.name) or info.constant(v.name)[0]:
-                bounds.append(self.primal.operand(v))
-            else:
-                again = self.recomputed_int(v.name, label, depth + 1)
-                if again is None:
-                    return None
-                bounds.append(again)
-        return "%s + %s * %s" % (bounds[0], self.counter(header), bounds[1])
+        start, step = (self.range_bound(header, which, label, depth) for which in (0, 2))
+        if start is None or step is None:
+            return None
+        return "%s + %s * %s" % (start, self.counter(header), step)
+
+    def range_bound(self, header, which, label, depth=0):
+        """Source of the start (``which`` 0), stop (1) or step (2) of ``for`` loop
+        ``header``'s range() as the reverse of ``label`` computes it again, or None."""
+        info = self.info
+        nxt = [s for s in self.assigns(header)
+               if kind(s.value) == "Expr" and s.value.op == "iternext"]
+        if not nxt:
+            return None
+        _, getiter = self.primal.counter(nxt[0].value.value.name)
+        call = info.defs[getiter.value.value.name][1].value
+        if not (kind(call) == "Expr" and call.op == "call"):
+            return None
+        rng = call.args
+        v = {0: rng[0] if len(rng) >= 2 else None, 1: rng[min(len(rng), 2) - 1],
+             2: rng[2] if len(rng) == 3 else None}[which]
+        if v is None:
+            return "01"[which // 2]
+        if not self.defined_in_loop(v.name) or info.constant(v.name)[0]:
+            return self.primal.operand(v)
+        return self.recomputed_int(v.name, label, depth + 1)
+
+    def recount(self, header):
+        """Source of the trip count of ``for`` loop ``header``, computed again where the
+        reverse sweep enters the loop (from the block its test leaves to), or None.
+
+        A loop left only by its test runs its range to the end, so when the range
+        can be computed again (``range(j + 1, d)``) its count need not be taped on
+        the way in (Tangent tapes every count; for GMM's triangular loops those
+        were a third of the int tape). Loops with ``break`` or ``return`` tape it.
+        """
+        memo = self.__dict__.setdefault("_recounts", {})
+        if header not in memo:
+            memo[header] = self._trip_count(header)
+        return memo[header]
+
+    def _trip_count(self, header):
+        info = self.info
+        if header not in info.counted_headers:
+            return None
+        try:
+            exits, _ = self.loop_exits(header)
+        except Unstructured:
+            return None
+        if [b for b, _ in exits] != [header] or any(
+                kind(info.blocks[b].terminator) == "Return" for b in info.loop_body[header]):
+            return None
+        bounds = [self.range_bound(header, which, exits[0][1]) for which in (0, 1, 2)]
+        if None in bounds:
+            return None
+        if bounds[0] == "0" and bounds[2] == "1":
+            return "len(range(%s))" % bounds[1]
+        return "len(range(%s))" % ", ".join(bounds[:2] if bounds[2] == "1" else bounds)
 
     def defined_in_loop(self, name):
         d = self.info.defs.get(name)
@@ -727,11 +769,14 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         from the branch condition (``recomputed_join``); "push": the edge's index is
         pushed on the int tape; a loop header with one entry and one back edge
         counts its iterations instead (Tangent's scheme): "enter" pushes the
-        outer count and restarts it, "back" just increments it.
+        outer count and restarts it, "back" just increments it; "recount" restarts
+        it (the reverse sweep computes each count again: ``recount``).
         """
         counted = self.info.counted_headers.get(dest)
         if counted is not None:
-            return "enter" if pred == counted[0] else "back"
+            if pred != counted[0]:
+                return "back"
+            return "enter" if self.recount(dest) is None else "recount"
         if len(self.info.preds[dest]) == 1 or self.recomputed_join(dest) is not None:
             return "only"
         return "push"
@@ -812,7 +857,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
                         "_ab += %s.nbytes" % v)
             self.emit_overlap_guard(src, stmt)
             if any(stmt is r for r in plan["restores"]):
-                self.emit_save_overwritten(src, stmt)
+                self.emit_save_overwritten(src, stmt, not self.in_reserved_loop(label))
             src(*self.primal.render(stmt))
             if kind(stmt) == "Assign" and self.role(stmt.target.name) == "buffer":
                 src("%s = np.zeros_like(%s)" % (self.bar(stmt.target.name),
@@ -839,11 +884,11 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
                                              self.primal.operand(value.rhs)),
             "    raise _NotDifferentiableError(%r)" % str(error))
 
-    def emit_save_overwritten(self, src, stmt):
+    def emit_save_overwritten(self, src, stmt, checked=True):
         """Tape what store or in-place operator ``stmt`` is about to overwrite."""
         source, t = self.overwritten(stmt)
         if t is None:
-            self.emit_push(src, "_ft", [source])
+            self.emit_push(src, "_ft", [source], checked=checked)
         else:
             src("%s.append(%s.copy())" % (self.restore_tape(t), source),
                 "_ab += %s[-1].nbytes" % self.restore_tape(t))
@@ -858,30 +903,34 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
             src(("%s[...] = %s.pop()" if kind(stmt) == "Assign" else "%s = %s.pop()")
                 % (source, self.restore_tape(t)))
 
-    def emit_push(self, src, tape, items, room=0):
+    def emit_push(self, src, tape, items, room=0, checked=True):
         """Push ``items`` (sources) onto ``tape``, growing it first so that it also has
-        ``room`` more entries (for a push that follows, such as the edge taken)."""
+        ``room`` more entries (for a push that follows, such as the edge taken); not
+        ``checked``: the room was made before (``reserved``)."""
         count = len(items) + room
         if not count:
             return
         pos, _, suffix = TAPES[tape]
-        self.emit_room(src, tape, count)
+        if checked:
+            self.emit_room(src, tape, count)
         for j, item in enumerate(items):
             src("_store%s(%s, %s, %s)" % (suffix, tape, _at(pos, j), item))
         if items:
             src("%s += %d" % (pos, len(items)))
 
     def emit_room(self, src, tape, count):
-        """Grow ``tape`` so that it holds ``count`` more entries."""
+        """Grow ``tape`` so that it holds ``count`` (an int, or source) more entries."""
         pos, cap, _ = TAPES[tape]
-        src("if %s + %d > %s:" % (pos, count, cap),
-            "    %s = max(2 * %s, %s + %d)" % (cap, cap, pos, count),
+        src("if %s + %s > %s:" % (pos, count, cap),
+            "    %s = max(2 * %s, %s + %s)" % (cap, cap, pos, count),
             "    %s = _tape_resize(%s, %s)" % (tape, tape, cap))
 
     def emit_pushes(self, src, label, plan):
-        self.emit_push(src, "_ft", [e for n in plan["floats"] for e in self.elements(n)])
+        checked = not self.in_reserved_loop(label)
+        self.emit_push(src, "_ft", [e for n in plan["floats"] for e in self.elements(n)],
+                       checked=checked)
         self.emit_push(src, "_it", [e for n in plan["ints"] for e in self.elements(n)],
-                       room=1 if self.multi_pred_succ(label) else 0)
+                       room=1 if self.multi_pred_succ(label) else 0, checked=checked)
         for n in plan["arrays"]:
             # kept by reference: arrays nobody writes, or whose writes the reverse undoes
             v = self.names.var(n)
@@ -907,14 +956,14 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         elif how == "enter":
             src("_store_i(_it, _ip, %s)" % self.counter(dest), "_ip += 1",
                 "%s = 0" % self.counter(dest))
+        elif how == "recount":
+            src("%s = 0" % self.counter(dest))
+            if self.reserved(dest) is not None:
+                self.emit_reserve(src, dest)
         elif how == "back":
             src("%s += 1" % self.counter(dest))
-            if self.scheme == "guarded":
-                # (memory is given back first: raising from compiled code releases nothing)
-                src("if %s > %d:" % (self.tape_usage(), self.budget))
-                src(*["    _tape_free(%s)" % t for t in self.tapes])
-                src(*["    %s.clear()" % t for t in sorted(self.array_tapes.values())])
-                src("    raise _TapeOverBudget('numbad: the tape outgrew the memory budget')")
+            if self.reserved(dest) is None:
+                self.emit_budget_check(src)
         copies = []
         for stmt in self.assigns(dest):
             if self.is_phi(stmt):
@@ -936,6 +985,67 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         emit_copies(src, copies)
         if follow:
             self.continue_forward(src, dest)
+
+    def emit_budget_check(self, src, more="0"):
+        """With the "guarded" scheme: raise TapeOverBudget if the tapes (and ``more`` bytes
+        about to be pushed) outgrow the budget."""
+        if self.scheme != "guarded":
+            return
+        # (memory is given back first: raising from compiled code releases nothing)
+        src("if %s%s > %d:" % (self.tape_usage(), "" if more == "0" else " + " + more,
+                               self.budget))
+        src(*["    _tape_free(%s)" % t for t in self.tapes])
+        src(*["    %s.clear()" % t for t in sorted(self.array_tapes.values())])
+        src("    raise _TapeOverBudget('numbad: the tape outgrew the memory budget')")
+
+    def reserved(self, header):
+        """(floats, ints): at most what one pass through innermost loop ``header``'s blocks
+        pushes, when the forward sweep makes room for the whole loop on its way in
+        (``emit_reserve``), so that the loop's pushes and back edge check nothing; else
+        None. That needs the count on the way in (a loop that ``recount`` counts) and
+        nothing but numbers pushed (no arrays: their bytes are known only when taken)."""
+        memo = self.__dict__.setdefault("_reserved", {})
+        if header not in memo:
+            memo[header] = self._per_iteration(header)
+        return memo[header]
+
+    def _per_iteration(self, header):
+        info = self.info
+        body = info.loop_body.get(header, ())
+        if self.recount(header) is None or self.checkpointed(header) is not None or \
+                any(h != header and h in body for h in info.loop_body):
+            return None
+        floats = ints = 0
+        for b in body:
+            plan = self.plans[b]
+            if plan["arrays"] or plan["snapshots"] or plan["local_snapshots"] or \
+                    any(self.overwritten(r)[1] is not None for r in plan["restores"]) or \
+                    any(self.ref_moves(b, s)[1] for s in info.succs[b]):
+                return None
+            floats += sum(len(self.elements(n)) for n in plan["floats"]) + len(plan["restores"])
+            ints += sum(len(self.elements(n)) for n in plan["ints"])
+            ints += sum(self.edge_kind(b, s) == "push" for s in info.succs[b])
+        return floats, ints
+
+    def in_reserved_loop(self, label):
+        """Whether ``label`` is in a loop whose room ``emit_reserve`` made on the way in."""
+        return any(label in body and self.reserved(h) is not None
+                   for h, body in self.info.loop_body.items())
+
+    def emit_reserve(self, src, header):
+        """On the way into loop ``header``: room on the tapes for all of its iterations (and
+        the header's last test), and the budget checked for it once."""
+        floats, ints = self.reserved(header)
+        nxt = [s for s in self.assigns(header)
+               if kind(s.value) == "Expr" and s.value.op == "iternext"][0]
+        base = self.primal.counter(nxt.value.value.name)[0]
+        passes = self.names.fresh("_passes")
+        src("%s = len(range(%s_i, %s_stop, %s_step)) + 1" % (passes, base, base, base))
+        for tape, count in (("_ft", floats), ("_it", ints)):
+            if count and tape in self.tapes:
+                self.emit_room(src, tape, passes if count == 1 else "%d * %s" % (count, passes))
+        if floats + ints:
+            self.emit_budget_check(src, "%d * %s" % (8 * (floats + ints), passes))
 
     # ---- reverse sweep
     def inlined_reverse(self, label):
@@ -999,9 +1109,15 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         src.dedent()
         src("else:")
         src.indent()
-        src("_ip -= 1", "%s = _load_i(_it, _ip)" % c)
+        self.emit_outer_count(src, header)
         done()
         src.dedent()
+
+    def emit_outer_count(self, src, header):
+        """Leaving the reverse of loop ``header`` towards its entry: the count of the loop's
+        previous run comes back off the tape (unless ``recount`` computes each again)."""
+        if self.recount(header) is None:
+            src("_ip -= 1", "%s = _load_i(_it, _ip)" % self.counter(header))
 
     def emit_edge_choice(self, src, label, preds, each):
         """Pop which of ``preds`` the forward sweep came from into ``label`` (or compute it
@@ -1083,6 +1199,10 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         if pred is None:
             src("_blk = -1")
             return
+        info = self.info
+        if pred in info.counted_headers and label not in info.loop_body[pred] and \
+                self.recount(pred) is not None:     # into a loop from where its test left
+            src("%s = %s" % (self.counter(pred), self.recount(pred)))
         phis = [s for s in self.assigns(label) if self.is_phi(s) and self.active(s.target.name)
                 and self.role(s.target.name) not in ("alias", "ref")]
         moves, zero = [], {}
