@@ -251,6 +251,10 @@ def _has_float(t):
     return dtype is None or _has_float(dtype)
 
 
+# ``+`` and ``-`` as binary and in-place operators: the steps of an int induction variable
+# (induction.py) and of an element increment ``a[i] += t`` (reverse.py)
+ADDITIVE = {operator.add: "+", operator.iadd: "+", operator.sub: "-", operator.isub: "-"}
+
 ALLOCATIONS = frozenset([np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like,
                          np.empty_like])
 

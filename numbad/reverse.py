@@ -23,6 +23,7 @@ from numba import typed
 from numba.core import types
 
 from .analysis import (
+    ADDITIVE,
     Activity,
     FunctionInfo,
     call_arg_types,
@@ -42,6 +43,7 @@ from .analysis import (
 from .array_runtime import HELPERS, elementwise_vjp
 from .checkpointing import CheckpointedLoops, TapeOverBudget
 from .errors import NotDifferentiableError, not_differentiable
+from .induction import InductionChains
 from .ir_source import Names, PrimalRenderer, declare_early, parameters, return_sites
 from .runtime import (
     load_f,
@@ -105,7 +107,7 @@ class Source:
         return "\n".join(self.lines) + "\n"
 
 
-class ReverseTransform(CheckpointedLoops, StructuredLoops):
+class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
     """Builds the VJP source of one function for one signature and one ``wrt`` set;
     ``checkpoint`` is (scheme, memory budget in bytes or None): see checkpointing.py."""
 
@@ -288,6 +290,62 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
             return self.family_key(stmt.value.lhs.name)
         return None
 
+    def increments(self):
+        """{id(store): (addend variable, negated)} for each element update ``a[i] += t``
+        (or ``a[i] = a[i] - t``) whose read of ``a[i]`` and sum are used by the store
+        alone: its adjoint is ``t_bar += a_bar[i]``, and ``a_bar[i]`` stays as it is
+        (instead of moving it out, zeroing it and adding it back through the read).
+        The read and the sum then have no adjoint of their own (``increment_parts``)."""
+        memo = self.__dict__.get("_increments")
+        if memo is not None:
+            return memo
+        info, memo, self._increment_parts = self.info, {}, set()
+        uses = {}
+        for label in info.labels:
+            for stmt in info.blocks[label].body:
+                for v in stmt.list_vars():
+                    uses[v.name] = uses.get(v.name, 0) + 1
+        for label in info.labels:
+            body = info.blocks[label].body
+            for at, store in enumerate(body):
+                if kind(store) != "SetItem" or not self.active(store.target.name) or \
+                        not is_float(info.type_of(store.value.name)) or \
+                        self.overwritten(store)[1] is not None:
+                    continue
+                found = self._increment(store, body[:at], uses)
+                if found is not None:
+                    memo[id(store)] = found[0]
+                    self._increment_parts |= found[1]
+        self._increments = memo
+        return memo
+
+    def _increment(self, store, before, uses):
+        info = self.info
+        total = next((s for s in before if kind(s) == "Assign"
+                      and s.target.name == store.value.name), None)
+        value = total.value if total is not None else None
+        if not (kind(value) == "Expr" and value.op in ("binop", "inplace_binop")
+                and value.fn in ADDITIVE and uses[store.value.name] == 2):
+            return None
+        family = self.family_key(store.target.name)
+        sides = [(value.lhs, value.rhs)]
+        if ADDITIVE[value.fn] == "+":
+            sides.append((value.rhs, value.lhs))
+        for read, addend in sides:
+            r = next((s for s in before if kind(s) == "Assign" and s.target.name == read.name),
+                     None)
+            if r is None or uses[read.name] != 2 or kind(r.value) != "Expr" or \
+                    r.value.op != "getitem" or r.value.index.name != store.index.name or \
+                    self.info.alias_root(r.value.value.name) != \
+                    self.info.alias_root(store.target.name) or \
+                    family in info.opaquely_written:
+                continue
+            between = before[before.index(r) + 1:]
+            if any(self.written_family(s) == family for s in between):
+                continue
+            return (addend.name, ADDITIVE[value.fn] == "-"), {id(r), id(total)}
+        return None
+
     def read_family(self, name):
         """The family of written float arrays that scalar ``name`` is an element of."""
         value = self.info.defs[name][1].value
@@ -408,7 +466,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
                     need.append(name)
         for s in restores:
             need += self.restore_needs(s)
-        recompute, tape, seen, indices = set(), [], set(), []
+        recompute, tape, seen, indices, chained = set(), [], set(), [], []
         while need:
             name = need.pop()
             if name in seen or info.constant(name)[0]:
@@ -419,6 +477,9 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
             index = self.loop_index(name, label)
             if index is not None:
                 indices.append((name, index))
+                continue
+            if self.chain_provides(name, label):
+                chained.append(name)    # stepped back where it is (induction.py)
                 continue
             s = local.get(name)
             if s is not None and reread and self.reread(s, label, restores):
@@ -461,7 +522,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
                 after.add(s.target.name)
         if reread and any(n in after for s in restores for n in self.restore_needs(s)):
             return self.plan_block(label, reread=False)     # an index read from the array
-        return {"active": active, "indices": indices, "restores": restores,
+        return {"active": active, "indices": indices, "restores": restores, "chain": chained,
                 "recompute": [s for s in recompute if s.target.name not in after],
                 "recompute_after": [s for s in recompute if s.target.name in after],
                 "floats": sorted(floats), "ints": sorted(ints), "arrays": sorted(arrays),
@@ -646,7 +707,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         uses_ft = any(p["floats"] or any(self.overwritten(r)[1] is None for r in p["restores"])
                       for p in self.plans.values())
         uses_it = any(p["ints"] or self.multi_pred_succ(b) for b, p in self.plans.items()) \
-            or info.preds[info.entry]
+            or info.preds[info.entry] or any(self.chain_roots(h) for h in info.loop_body)
         tapes = self.tapes = [t for t, used in (("_ft", uses_ft), ("_it", uses_it)) if used]
         src("_cp_bytes = _snapshots = _recomputed = 0")
         for tape in tapes:
@@ -951,6 +1012,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         the destination, written here or dispatched."""
         info = self.info
         how = self.edge_kind(src_label, dest) if self.taping else None
+        if self.taping:
+            self.emit_chain_roots(src, src_label, dest, room=1 if how == "push" else 0)
         if how == "push":
             src("_store_i(_it, _ip, %d)" % info.preds[dest].index(src_label), "_ip += 1")
         elif how == "enter":
@@ -1143,6 +1206,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         adjoints of its statements, in reverse order."""
         plan = self.plans[label]
         written, self.written = self.written, set()
+        self.emit_chain_steps_back(src, label)
         self.emit_pops(src, plan)
         for name, index in plan["indices"]:
             src("%s = %s" % (self.names.var(name), index))
@@ -1203,6 +1267,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         if pred in info.counted_headers and label not in info.loop_body[pred] and \
                 self.recount(pred) is not None:     # into a loop from where its test left
             src("%s = %s" % (self.counter(pred), self.recount(pred)))
+        self.emit_chain_moves_back(src, pred, label)
         phis = [s for s in self.assigns(label) if self.is_phi(s) and self.active(s.target.name)
                 and self.role(s.target.name) not in ("alias", "ref")]
         moves, zero = [], {}
@@ -1300,6 +1365,12 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
         index = repr(stmt.index) if kind(stmt) == "StaticSetItem" else \
             self.primal.operand(stmt.index)
         slot = "%s[%s]" % (self.bar(stmt.target.name), index)
+        increment = self.increments().get(id(stmt))
+        if increment is not None:
+            addend, negate = increment
+            if self.active(addend):
+                self.acc(src, addend, None, slot, negate=negate)
+            return
         value = stmt.value.name
         if self.active(value) and self.is_array(value) and self.owner(value) in \
                 self.info.family_of(self.owner(stmt.target.name)):
@@ -1328,6 +1399,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops):
     def emit_adjoint(self, src, stmt):
         if kind(stmt) in ("SetItem", "StaticSetItem"):
             return self.emit_store_adjoint(src, stmt)
+        if self.increments() and id(stmt) in self._increment_parts:
+            return      # the read and sum of an increment: its store's adjoint does it
         value, t = stmt.value, stmt.target.name
         leaves = self.leaves(t)
         if t in self.local_bars and t not in self.written:

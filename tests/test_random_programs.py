@@ -249,3 +249,78 @@ def test_random_programs_checkpointed_give_the_recorded_gradient(source, x, y, n
 def test_random_programs_checkpointed_give_the_recorded_gradient_explored(source, x, y, n,
                                                                            scheme):
     _checkpointed_matches_recorded(source, x, y, n, scheme)
+
+
+@st.composite
+def counter_statements(draw, depth, indent, indices):
+    """Lines of one statement of a loop nest that steps the int counters ``p`` and ``q``
+    (the reverse sweep steps them back where it can, tapes them where not)."""
+    kinds = ["use", "use", "step", "step"] + (["for", "for", "while", "if"] if depth < 3 else [])
+    if indices:
+        kinds.append("break")
+    kind = draw(st.sampled_from(kinds))
+    counter = draw(st.sampled_from(["p", "q"]))
+    if kind == "use":
+        target = draw(st.sampled_from(VARS))
+        return ["%s%s = %s(%s * 0.7 + 0.05 * (%s %% 5) * %s)" % (
+            indent, target, draw(st.sampled_from(BOUNDED)), target, counter,
+            draw(expressions()))]
+    if kind == "step":
+        step = draw(st.sampled_from(["%s + 1", "%s + 2", "%s - 1", "3 - %s", "0 * %s"]
+                                    + ["%%s + %s" % i for i in indices]))
+        return ["%s%s = %s" % (indent, counter, step % counter)]
+    if kind == "break":
+        return ["%sif %s > 0.8:" % (indent, draw(st.sampled_from(VARS))), indent + "    break"]
+    inside = indices + ("i%d" % depth,) if kind == "for" else indices
+    body = draw(st.lists(counter_statements(depth + 1, indent + "    ", inside), min_size=1,
+                         max_size=3))
+    body = [line for stmt in body for line in stmt]
+    if kind == "for":
+        start = draw(st.sampled_from(("",) + tuple("%s, " % i for i in indices)))
+        return ["%sfor i%d in range(%sn):" % (indent, depth, start)] + body
+    if kind == "while":
+        k = "k%d" % depth
+        return ["%s%s = 0" % (indent, k), "%swhile %s < 0.9 and %s < n + 2:" % (
+            indent, draw(st.sampled_from(VARS)), k)] + body + ["%s    %s += 1" % (indent, k)]
+    condition = draw(index_conditions(indices)) if indices and draw(st.booleans()) else \
+        "%s > %s" % (draw(st.sampled_from(VARS)), draw(st.sampled_from(VARS + ["y"])))
+    return ["%sif %s:" % (indent, condition)] + body
+
+
+@st.composite
+def counter_programs(draw):
+    body = draw(st.lists(counter_statements(0, "    ", ()), min_size=1, max_size=3))
+    lines = ["def f(x, y, n):", "    a = x", "    b = y", "    c = 0.5", "    p = 0",
+             "    q = 1"] + [line for stmt in body for line in stmt]
+    lines.append("    return a * b - c + 0.1 * p * a + 0.01 * q * b")
+    return "\n".join(lines) + "\n"
+
+
+COUNTERS = (counter_programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 5))
+
+
+@settings(max_examples=8)
+@given(*COUNTERS)
+def test_random_counter_programs_match_finite_differences(source, x, y, n):
+    _counter_program_matches(source, x, y, n)
+
+
+@pytest.mark.slow
+@settings(max_examples=80)
+@given(*COUNTERS)
+def test_random_counter_programs_match_finite_differences_explored(source, x, y, n):
+    _counter_program_matches(source, x, y, n)
+
+
+def _counter_program_matches(source, x, y, n):
+    f = load(source)
+    args = (x, y, n)
+    assume(math.isfinite(f(*args)))
+    expected = [stable_central_difference(f, args, i) for i in (0, 1)]
+    assume(None not in expected)
+    g = numbad.grad(f, argnums=(0, 1))
+    got = g(*args)
+    np.testing.assert_allclose(got, expected, rtol=2e-4, atol=1e-5, err_msg=source)
+    checkpointed = numbad.grad(f, argnums=(0, 1), checkpoint="binomial")  # (no top-level
+    np.testing.assert_allclose(checkpointed(*args), got, rtol=1e-9, atol=1e-12,  # chains)
+                               err_msg=source)

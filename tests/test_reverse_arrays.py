@@ -1,5 +1,6 @@
 """Float arrays as differentiated arguments: element reads, views, calls; what is refused."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -222,3 +223,40 @@ def test_a_callee_updating_arrays_in_place_is_refused_by_name():
         return np.sum(u)
     with pytest.raises(numbad.NotDifferentiableError, match="scale_in_place, which updates its array argument `u` in place"):
         numbad.grad(f, argnums=1)(np.ones(3), 2.0)
+
+
+def increments(x, w):
+    """Element updates whose adjoint leaves the element's own adjoint as it is (``a[i] +=
+    t``, ``a[i] = a[i] - t``, ``a[i] = t + a[i]``, an addend that reads the element
+    too), beside updates that are not increments (another array of the same family
+    read, the sum read again)."""
+    n = x.shape[0]
+    a = np.zeros(n)
+    b = np.zeros(n)
+    for i in range(n):
+        a[i] = x[i]
+        b[i] = w[i] * x[i]
+    for k in range(3):
+        for i in range(n):
+            a[i] += w[i] * b[i]
+            a[i] = a[i] - 0.3 * math.sin(x[i])
+            a[i] = 0.2 * a[(i + 1) % n] + a[i]
+            a[i] += 0.5 * a[i]
+            t = b[i] + a[i] * w[i]
+            b[i] = t
+            a[i] = a[i] + t * t
+        a, b = b, a
+    s = 0.0
+    for i in range(n):
+        s += a[i] * b[i] + a[i]
+    return s
+
+
+def test_element_increments(rng):
+    x, w = rng.normal(size=6), rng.normal(size=6) * 0.5
+    g = numbad.grad(increments, argnums=(0, 1))
+    for got, i in zip(g(x, w), (0, 1)):
+        np.testing.assert_allclose(got, fd_array(increments, (x, w), i), rtol=1e-6,
+                                   atol=1e-9)
+    # the adjoint of a[i] += w[i] * b[i] adds a_bar[i] onto the product's adjoint
+    assert re.search(r"_bar = a(_\d+)?_bar\[i", g.source(x, w))
