@@ -499,7 +499,14 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             else:
                 tape.append(name)
         arrays = [n for n in tape if isinstance(info.type_of(n), types.Array)]
-        floats = [n for n in tape if not _is_int_like(info.type_of(n)) and n not in arrays]
+        floats, copies, first_read = [], [], {}
+        for n in sorted(n for n in tape if not _is_int_like(info.type_of(n)) and n not in arrays):
+            key = self.same_read(n, label)
+            if key is not None and key in first_read:
+                copies.append((n, first_read[key]))     # ``x[i] * x[i]``: taped once
+                continue
+            first_read.setdefault(key, n)
+            floats.append(n)
         ints = [n for n in tape if _is_int_like(info.type_of(n))]
         for n in floats:
             t = info.type_of(n)
@@ -525,9 +532,26 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         return {"active": active, "indices": indices, "restores": restores, "chain": chained,
                 "recompute": [s for s in recompute if s.target.name not in after],
                 "recompute_after": [s for s in recompute if s.target.name in after],
-                "floats": sorted(floats), "ints": sorted(ints), "arrays": sorted(arrays),
+                "floats": floats, "copies": copies, "ints": sorted(ints),
+                "arrays": sorted(arrays),
                 "snapshots": snapshots if label in info.in_loop else [],
                 "local_snapshots": [] if label in info.in_loop else snapshots}
+
+    def same_read(self, name, label):
+        """For a float ``name`` that block ``label`` reads from an array element: (array, index,
+        the block's last write to the array's family before the read); two reads with one
+        key read one value. None for other variables."""
+        d = self.info.defs[name]
+        value = d[1].value
+        if d[0] != label or kind(value) != "Expr" or value.op != "getitem":
+            return None
+        body = self.info.blocks[label].body
+        family = self.family_key(value.value.name)
+        writes = [at for at, s in enumerate(body[:body.index(d[1])])
+                  if self.written_family(s) == family or
+                  (kind(s) == "Assign" and kind(s.value) == "Expr" and s.value.op == "call")]
+        return (self.info.alias_root(value.value.name), value.index.name,
+                writes[-1] if writes else -1)
 
     def snapshot(self, stmt, name):
         """Name of the copy of array ``name`` taken just before ``stmt`` reads it."""
@@ -1208,6 +1232,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         written, self.written = self.written, set()
         self.emit_chain_steps_back(src, label)
         self.emit_pops(src, plan)
+        for name, same in plan["copies"]:
+            src("%s = %s" % (self.names.var(name), self.names.var(same)))
         for name, index in plan["indices"]:
             src("%s = %s" % (self.names.var(name), index))
         for stmt in plan["recompute"]:

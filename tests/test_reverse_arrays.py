@@ -236,7 +236,7 @@ def increments(x, w):
     for i in range(n):
         a[i] = x[i]
         b[i] = w[i] * x[i]
-    for k in range(3):
+    for _ in range(3):
         for i in range(n):
             a[i] += w[i] * b[i]
             a[i] = a[i] - 0.3 * math.sin(x[i])
