@@ -31,6 +31,7 @@ import os
 from numba.core import types
 
 from .analysis import incoming_value, is_view, kind
+from .ir_source import range_length
 from .schedules import (
     ADVANCE,
     ADVANCES,
@@ -228,7 +229,7 @@ class CheckpointedLoops:
         c = state.counter
         src("# loop at line %d: iteration 0 taped, then taped on or checkpointed"
             % self.info.blocks[header].loc.line)
-        src("%s = len(range(%s_i, %s_stop, %s_step))" % (n, c, c, c))
+        src("%s = %s" % (n, range_length("%s_i" % c, "%s_stop" % c, "%s_step" % c)))
         src("%s = False" % on)
         self.emit_state_bytes(src, header, state, schedule_bytes=8)
         src("if %s > 0:" % n)

@@ -288,6 +288,26 @@ class PrimalRenderer:
                 % (base, base, base, base, base))
 
 
+def range_length(start, stop, step):
+    """Source of ``len(range(start, stop, step))`` from the sources of its bounds, as
+    arithmetic (the generated code may be differentiated again, and the transforms
+    take ``range()`` for a loop's)."""
+    p = _parenthesized
+    if step == "1":
+        return "max(0, %s)" % (stop if start == "0" else "%s - %s" % (stop, p(start)))
+    up = "max(0, (%s - %s + %s - 1) // %s)" % (stop, p(start), p(step), p(step))
+    down = "max(0, (%s - %s - %s - 1) // -%s)" % (start, p(stop), p(step), p(step))
+    if re.fullmatch(r"\d+", step):
+        return up
+    if re.fullmatch(r"\(-\d+\)", step):
+        return down
+    return "(%s if %s > 0 else %s)" % (up, step, down)
+
+
+def _parenthesized(expr):
+    return expr if re.fullmatch(r"[\w.]+", expr) else "(%s)" % expr
+
+
 def declare_early(text, names, info):
     """Generated function ``text`` with the variables it reads on a line before any line
     assigns them (phi copies of values Numba's SSA left undefined on the first way in)

@@ -16,6 +16,7 @@ Calls to other ``@njit`` functions are differentiated through: the reverse
 sweep calls their own generated VJP (which recomputes the callee's forward
 sweep, as Tapenade's joint mode does).
 """
+import contextlib
 import operator
 import re
 
@@ -44,7 +45,14 @@ from .array_runtime import HELPERS, elementwise_vjp
 from .checkpointing import CheckpointedLoops, TapeOverBudget
 from .errors import NotDifferentiableError, not_differentiable
 from .induction import InductionChains
-from .ir_source import Names, PrimalRenderer, declare_early, parameters, return_sites
+from .ir_source import (
+    Names,
+    PrimalRenderer,
+    declare_early,
+    parameters,
+    range_length,
+    return_sites,
+)
 from .runtime import (
     load_f,
     load_i,
@@ -133,6 +141,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         self.array_tapes = {}   # numba array type -> name of the typed list taping it
         self.snapshots = {}     # (id of statement, array name) -> name of its copy
         self.local_bars = self.block_local_bars()
+        self.held = {}          # id(element read) -> the local its adjoint gathers in
         self.written = set()
         self.copies_allowed = True
         self.restored = set()   # families whose overwritten values are taped at each write
@@ -640,11 +649,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
                 kind(info.blocks[b].terminator) == "Return" for b in info.loop_body[header]):
             return None
         bounds = [self.range_bound(header, which, exits[0][1]) for which in (0, 1, 2)]
-        if None in bounds:
-            return None
-        if bounds[0] == "0" and bounds[2] == "1":
-            return "len(range(%s))" % bounds[1]
-        return "len(range(%s))" % ", ".join(bounds[:2] if bounds[2] == "1" else bounds)
+        return None if None in bounds else range_length(*bounds)
 
     def defined_in_loop(self, name):
         d = self.info.defs.get(name)
@@ -1125,9 +1130,10 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         floats, ints = self.reserved(header)
         nxt = [s for s in self.assigns(header)
                if kind(s.value) == "Expr" and s.value.op == "iternext"][0]
-        base = self.primal.counter(nxt.value.value.name)[0]
+        getiter = self.primal.counter(nxt.value.value.name)[1]
         passes = self.names.fresh("_passes")
-        src("%s = len(range(%s_i, %s_stop, %s_step)) + 1" % (passes, base, base, base))
+        src("%s = %s + 1" % (passes, range_length(
+            *self.primal.range_args(getiter.value.value.name))))
         for tape, count in (("_ft", floats), ("_it", ints)):
             if count and tape in self.tapes:
                 self.emit_room(src, tape, passes if count == 1 else "%d * %s" % (count, passes))
@@ -1516,8 +1522,62 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         if self.role(owner) == "value":
             obar = self.bar(owner)
             src("%s = _live(%s, %s)" % (obar, obar, self.names.var(owner)))
+        held = self.held.get(id(value))
+        if held is not None:
+            src("%s += %s" % (held, tbar))
+            return
         slot = "%s[%s]" % (self.bar(base), index)
         src("%s += _sum_to(%s, %s)" % (slot, tbar, slot))
+
+    @contextlib.contextmanager
+    def adjoints_held(self, src, header):
+        """While the reverse of loop ``header`` is written: the adjoints of its element reads
+        at one place for the whole loop (``invariant_reads``) gather in locals, added to
+        their arrays' adjoints once, where the loop's reverse ends (``flush()``). LLVM
+        cannot keep them in registers itself: it cannot tell the adjoint arrays apart
+        from the arrays the loop reads."""
+        reads = [v for v in self.invariant_reads(header) if id(v) not in self.held]
+        for value in reads:
+            self.held[id(value)] = self.names.fresh("_held")
+            src("%s = 0.0" % self.held[id(value)])
+
+        def flush():
+            for value in reads:
+                slot = "%s[%s]" % (self.bar(value.value.name), self.primal.operand(value.index))
+                src("%s += %s" % (slot, self.held[id(value)]))
+        try:
+            yield flush
+        finally:
+            for value in reads:
+                del self.held[id(value)]
+
+    def invariant_reads(self, header):
+        """Element reads ``a[i]`` in loop ``header`` of a float array whose adjoint exists
+        (not a "value" role) where ``a`` and ``i`` come from outside the loop and nothing
+        in the loop writes ``a``'s family or passes an array to a call: each adds to one
+        element of the adjoint, which nothing else in the loop touches."""
+        info = self.info
+        body = info.loop_body[header]
+        stmts = [s for b in body for s in info.blocks[b].body]
+        if any(kind(s) == "Assign" and kind(s.value) == "Expr" and s.value.op == "call"
+               and any(isinstance(info.type_of(a.name), types.Array) for a in s.value.args)
+               for s in stmts):
+            return []
+        written = {self.written_family(s) for s in stmts} | set(info.opaquely_written)
+        out = []
+        for s in stmts:
+            value = s.value if kind(s) == "Assign" else None
+            if kind(value) != "Expr" or value.op != "getitem" or \
+                    not is_float(info.type_of(s.target.name)) or \
+                    not self.active(s.target.name) or not self.active(value.value.name):
+                continue
+            base, index = value.value.name, value.index.name
+            if self.role(self.owner(base)) == "value" or \
+                    self.family_key(base) in written or base in info.opaquely_written or \
+                    any(info.defs.get(v, (None,))[0] in body for v in (base, index)):
+                continue
+            out.append(value)
+        return out
 
     def emit_rule_adjoint(self, src, stmt):
         d = derivative(self.info, stmt.value)

@@ -349,19 +349,22 @@ class StructuredLoops:
         """The reverse of the header, then of whole iterations, last to first; returns the
         block that entered the loop."""
         entry, back = self.info.counted_headers[header]
-        src("while True:  # reverse of the loop at line %s" % self.info.blocks[header].loc.line)
-        src.indent()
-        self.reverse_core(src, header)
+        with self.adjoints_held(src, header) as flush:
+            src("while True:  # reverse of the loop at line %s"
+                % self.info.blocks[header].loc.line)
+            src.indent()
+            self.reverse_core(src, header)
 
-        def again():
-            self.emit_back_edge(src, back, header, follow=False)
-            self.reverse_region(src, back, header, header)
+            def again():
+                self.emit_back_edge(src, back, header, follow=False)
+                self.reverse_region(src, back, header, header)
 
-        def done():
-            self.emit_back_edge(src, entry, header, follow=False)
-            src("break")
-        self.emit_iteration_choice(src, header, again, done)
-        src.dedent()
+            def done():
+                flush()
+                self.emit_back_edge(src, entry, header, follow=False)
+                src("break")
+            self.emit_iteration_choice(src, header, again, done)
+            src.dedent()
         return entry
 
     def nested_loop(self, label, header):

@@ -260,3 +260,32 @@ def test_element_increments(rng):
                                    atol=1e-9)
     # the adjoint of a[i] += w[i] * b[i] adds a_bar[i] onto the product's adjoint
     assert re.search(r"_bar = a(_\d+)?_bar\[i", g.source(x, w))
+
+
+def held_adjoints(x, w, n):
+    """Element reads at one place for a whole inner loop (x[i], w[r]), read twice, in a
+    loop that may not run (i == n), beside a loop that writes the array it reads."""
+    s = 0.0
+    b = np.zeros(4)
+    for i in range(n):
+        r = i % 3
+        for j in range(i, n):
+            s += x[i] * w[j] + x[i] * x[i] * 0.1
+        for j in range(3):
+            s = s * 0.9 + w[r] * math.sin(x[j])
+        for j in range(4):
+            b[r] = b[r] * 0.5 + x[j] * w[r]
+        s += b[r] * b[(r + 1) % 4]
+    return s
+
+
+def test_adjoints_of_reads_at_one_place_gather_in_locals(rng):
+    x, w = rng.normal(size=5), rng.normal(size=5)
+    g = numbad.grad(held_adjoints, argnums=(0, 1))
+    for got, i in zip(g(x, w, 5), (0, 1)):
+        np.testing.assert_allclose(got, fd_array(held_adjoints, (x, w, 5), i), rtol=1e-6,
+                                   atol=1e-9)
+    source = g.source(x, w, 5)
+    # x[i] (three reads) in the first inner loop, w[r] in the second and third; not b[r]
+    held = re.findall(r"(\w+)_bar\[\w+\] \+= _held", source)
+    assert sorted(held) == ["w"] * 2 + ["x"] * 3
