@@ -320,3 +320,27 @@ def test_adjoint_kernels_compile_for_a_gpu():
     assert "0 atomic adds" in lines["saxpy"]                # thread-private: plain stores
     assert "0 atomic adds" in lines["ensemble"]
     assert "0 atomic adds" not in lines["stencil1d"]
+
+
+@cuda.jit
+def powers_of_neighbours(x, out):
+    i = cuda.grid(1)
+    if i < out.shape[0]:
+        s = 0.0
+        for k in range(3):
+            s += x[i] * x[i + 1] * (k + 1)
+        out[i] = s
+
+
+def test_adjoints_of_shared_elements_are_not_held_in_locals():
+    """x[i] and x[i + 1] are read at one place for the whole inner loop, but neighbours
+    share them: their adjoints go to memory atomically each time, not gathered in a
+    local and added by a plain += at the loop's end (a race on a GPU)."""
+    x, w = np.linspace(0.5, 1.5, 9), np.linspace(1.0, 2.0, 8)
+    src = numbad.cuda.grad_kernel(powers_of_neighbours).source(x, x, w, w)
+    assert "_held" not in src and "x_bar[" not in src.replace("cuda.atomic.add(x_bar, ", "")
+    shadows = run_adjoint(powers_of_neighbours, (1, 8), (x, np.zeros(8)), 1, w)
+    expected = np.zeros(9)
+    expected[:-1] += 6.0 * w * x[1:]
+    expected[1:] += 6.0 * w * x[:-1]
+    np.testing.assert_allclose(shadows[0], expected, rtol=1e-12)

@@ -293,7 +293,7 @@ def counter_programs(draw):
 COUNTERS = (counter_programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 5))
 
 
-@settings(max_examples=8)
+@settings(max_examples=5)
 @given(*COUNTERS)
 def test_random_counter_programs_match_finite_differences(source, x, y, n):
     _counter_program_matches(source, x, y, n)

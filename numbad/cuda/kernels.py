@@ -111,6 +111,12 @@ class KernelAdjoint(ReverseTransform):
         else:
             src("cuda.atomic.add(%s, %s, %s)" % (bar, index, tbar))
 
+    def invariant_reads(self, header):
+        """No element read's adjoint is held in a local in a kernel: the local would be
+        added to its element by a plain ``+=`` at the loop's end, racing other threads'
+        atomic adds."""
+        return []
+
     def private_arrays(self):
         """Argument arrays whose elements each belong to one thread: every read, store
         and atomic add on the array (not through a view) indexes it the same way by the
