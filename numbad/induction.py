@@ -36,7 +36,6 @@ from numba.core import types
 
 from .analysis import ADDITIVE, incoming_value, kind
 from .checkpointing import records_everything
-from .structured import Unstructured
 
 
 class InductionChains:
@@ -89,18 +88,9 @@ class InductionChains:
     def _plain_for_loop(self, header):
         """Loop ``header`` is a ``for`` loop left only by its test (no break, no return),
         not checkpointed (with checkpointing, only loops inside another)."""
-        info = self.info
-        if header not in info.counted_headers or not any(
-                kind(s.value) == "Expr" and s.value.op == "iternext" for s in self.assigns(header)):
+        if self.range_getiter(header) is None or not self.left_by_its_test_only(header):
             return False
-        if not records_everything(self.scheme, self.budget) and self.top_level(header):
-            return False
-        try:
-            exits, _ = self.loop_exits(header)
-        except Unstructured:
-            return False
-        return [b for b, _ in exits] == [header] and not any(
-            kind(info.blocks[b].terminator) == "Return" for b in info.loop_body[header])
+        return records_everything(self.scheme, self.budget) or not self.top_level(header)
 
     def _phi_incomings(self, name, header):
         stmt = self.info.defs[name][1]

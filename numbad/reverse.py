@@ -602,15 +602,40 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             return None
         return "%s + %s * %s" % (start, self.counter(header), step)
 
+    def range_getiter(self, header):
+        """The ``getiter`` statement of ``for`` loop ``header``'s range (None for a loop
+        that is not a ``for``)."""
+        nxt = [s for s in self.assigns(header)
+               if kind(s.value) == "Expr" and s.value.op == "iternext"]
+        return self.primal.counter(nxt[0].value.value.name)[1] if nxt else None
+
+    def left_by_its_test_only(self, header):
+        """Whether loop ``header`` is left only by its header's test: no ``break``, no
+        ``return`` inside (so a ``for`` loop runs its range to the end)."""
+        info = self.info
+        if header not in info.counted_headers:
+            return False
+        try:
+            exits, _ = self.loop_exits(header)
+        except Unstructured:
+            return False
+        return [b for b, _ in exits] == [header] and not any(
+            kind(info.blocks[b].terminator) == "Return" for b in info.loop_body[header])
+
+    def memoized(self, table, key, compute):
+        """``compute(key)``, computed once per transform (``table``: the memo's name)."""
+        memo = self.__dict__.setdefault(table, {})
+        if key not in memo:
+            memo[key] = compute(key)
+        return memo[key]
+
     def range_bound(self, header, which, label, depth=0):
         """Source of the start (``which`` 0), stop (1) or step (2) of ``for`` loop
         ``header``'s range() as the reverse of ``label`` computes it again, or None."""
         info = self.info
-        nxt = [s for s in self.assigns(header)
-               if kind(s.value) == "Expr" and s.value.op == "iternext"]
-        if not nxt:
+        getiter = self.range_getiter(header)
+        if getiter is None:
             return None
-        _, getiter = self.primal.counter(nxt[0].value.value.name)
         call = info.defs[getiter.value.value.name][1].value
         if not (kind(call) == "Expr" and call.op == "call"):
             return None
@@ -632,23 +657,13 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         the way in (Tangent tapes every count; for GMM's triangular loops those
         were a third of the int tape). Loops with ``break`` or ``return`` tape it.
         """
-        memo = self.__dict__.setdefault("_recounts", {})
-        if header not in memo:
-            memo[header] = self._trip_count(header)
-        return memo[header]
+        return self.memoized("_recounts", header, self._trip_count)
 
     def _trip_count(self, header):
-        info = self.info
-        if header not in info.counted_headers:
+        if not self.left_by_its_test_only(header):
             return None
-        try:
-            exits, _ = self.loop_exits(header)
-        except Unstructured:
-            return None
-        if [b for b, _ in exits] != [header] or any(
-                kind(info.blocks[b].terminator) == "Return" for b in info.loop_body[header]):
-            return None
-        bounds = [self.range_bound(header, which, exits[0][1]) for which in (0, 1, 2)]
+        out = self.loop_exits(header)[0][0][1]
+        bounds = [self.range_bound(header, which, out) for which in (0, 1, 2)]
         return None if None in bounds else range_length(*bounds)
 
     def defined_in_loop(self, name):
@@ -660,10 +675,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         an if/else in a loop whose condition the reverse sweep computes again (``if i !=
         j``: loop indices, constants, values fixed before any loop), so that no edge
         index is taped; None when the edge must be taped."""
-        memo = self.__dict__.setdefault("_joins", {})
-        if label not in memo:
-            memo[label] = self._join_condition(label)
-        return memo[label]
+        return self.memoized("_joins", label, self._join_condition)
 
     def _join_condition(self, label):
         info = self.info
@@ -1096,10 +1108,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         (``emit_reserve``), so that the loop's pushes and back edge check nothing; else
         None. That needs the count on the way in (a loop that ``recount`` counts) and
         nothing but numbers pushed (no arrays: their bytes are known only when taken)."""
-        memo = self.__dict__.setdefault("_reserved", {})
-        if header not in memo:
-            memo[header] = self._per_iteration(header)
-        return memo[header]
+        return self.memoized("_reserved", header, self._per_iteration)
 
     def _per_iteration(self, header):
         info = self.info
@@ -1128,9 +1137,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         """On the way into loop ``header``: room on the tapes for all of its iterations (and
         the header's last test), and the budget checked for it once."""
         floats, ints = self.reserved(header)
-        nxt = [s for s in self.assigns(header)
-               if kind(s.value) == "Expr" and s.value.op == "iternext"][0]
-        getiter = self.primal.counter(nxt.value.value.name)[1]
+        getiter = self.range_getiter(header)
         passes = self.names.fresh("_passes")
         src("%s = %s + 1" % (passes, range_length(
             *self.primal.range_args(getiter.value.value.name))))
