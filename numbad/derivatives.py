@@ -8,7 +8,7 @@ from numba.core import types
 from . import codegen, custom, frontend, nested_calls
 from .array_runtime import HELPERS
 from .checkpointing import records_everything
-from .errors import definition_loc, not_differentiable
+from .errors import NotDifferentiableError, definition_loc, not_differentiable
 from .forward import TangentTransform
 from .reverse import ReverseTransform
 
@@ -85,7 +85,15 @@ def _build(mode, func, arg_types, wrt, variant):
             return CompiledVJP(codegen.compile_source(source, name, ns), source,
                                frontend.typed_ir(func.py_func, arg_types).return_type)
         func = func.py_func
-    tir = frontend.typed_ir(func, arg_types)
+    try:    # element-wise array expressions as loops; as written where that fails
+        return _transformed(mode, func, frontend.typed_ir(func, arg_types, fuse=True), wrt,
+                            variant, name)
+    except NotDifferentiableError:
+        return _transformed(mode, func, frontend.typed_ir(func, arg_types), wrt, variant, name)
+
+
+def _transformed(mode, func, tir, wrt, variant, name):
+    width = variant if mode == "jvp" else None
     if tir.func_ir.is_generator:
         raise not_differentiable("a generator function (%s)" % func.__name__, tir.func_ir.loc)
     _check_outputs(tir, nested=(mode == "jvp"))

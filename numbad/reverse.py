@@ -42,7 +42,7 @@ from .analysis import (
     operation,
 )
 from .array_runtime import HELPERS, elementwise_vjp
-from .checkpointing import CheckpointedLoops, TapeOverBudget
+from .checkpointing import CheckpointedLoops, TapeOverBudget, records_everything
 from .errors import NotDifferentiableError, not_differentiable
 from .induction import InductionChains
 from .ir_source import (
@@ -145,9 +145,11 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         self.written = set()
         self.copies_allowed = True
         self.restored = set()   # families whose overwritten values are taped at each write
+        self.hoisted = {}       # loop header -> values fixed while it runs, taped where left
         self.plans = {b: self.plan_block(b) for b in info.labels}
         self.restored = self.choose_restored()
         if self.restored:
+            self.hoisted = {}
             self.plans = {b: self.plan_block(b) for b in info.labels}
 
     def refuse_stale_array_reads(self):
@@ -505,25 +507,13 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             again = self.recomputed_int(name, label)    # (an int of enclosing indices,
             if again is not None:                       # such as a row ``w = 2 * layer``)
                 indices.append((name, again))
+                continue
+            hoist = self.hoist_loop(name, label)
+            if hoist is not None:
+                self.hoisted.setdefault(hoist, {})[name] = None
             else:
                 tape.append(name)
-        arrays = [n for n in tape if isinstance(info.type_of(n), types.Array)]
-        floats, copies, first_read = [], [], {}
-        for n in sorted(n for n in tape if not _is_int_like(info.type_of(n)) and n not in arrays):
-            key = self.same_read(n, label)
-            if key is not None and key in first_read:
-                copies.append((n, first_read[key]))     # ``x[i] * x[i]``: taped once
-                continue
-            first_read.setdefault(key, n)
-            floats.append(n)
-        ints = [n for n in tape if _is_int_like(info.type_of(n))]
-        for n in floats:
-            t = info.type_of(n)
-            if not (isinstance(t, types.Number) or
-                    (isinstance(t, types.BaseTuple) and
-                     all(isinstance(e, (types.Number, types.Boolean)) for e in t.types))):
-                raise not_differentiable("a value of type %s needed by the reverse sweep "
-                                         "inside a loop" % t, info.defs[n][1].loc)
+        taped = self.taped_by_kind(tape, label)
         order = {b: i for i, b in enumerate(info.labels)}
         recompute = sorted((info.defs[n][1] for n in recompute),
                            key=lambda s: (order[info.defs[s.target.name][0]],
@@ -541,10 +531,57 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         return {"active": active, "indices": indices, "restores": restores, "chain": chained,
                 "recompute": [s for s in recompute if s.target.name not in after],
                 "recompute_after": [s for s in recompute if s.target.name in after],
-                "floats": floats, "copies": copies, "ints": sorted(ints),
-                "arrays": sorted(arrays),
+                **taped,
                 "snapshots": snapshots if label in info.in_loop else [],
                 "local_snapshots": [] if label in info.in_loop else snapshots}
+
+    def taped_by_kind(self, tape, label):
+        """Variables ``tape`` that block ``label`` (None: a loop's exit) tapes, by tape:
+        floats (one read taped once for ``x[i] * x[i]``: "copies"), ints, arrays."""
+        info = self.info
+        arrays = [n for n in tape if isinstance(info.type_of(n), types.Array)]
+        floats, copies, first_read = [], [], {}
+        for n in sorted(n for n in tape if not _is_int_like(info.type_of(n)) and n not in arrays):
+            key = self.same_read(n, label)
+            if key is not None and key in first_read:
+                copies.append((n, first_read[key]))     # ``x[i] * x[i]``: taped once
+                continue
+            first_read.setdefault(key, n)
+            floats.append(n)
+        for n in floats:
+            t = info.type_of(n)
+            if not (isinstance(t, types.Number) or
+                    (isinstance(t, types.BaseTuple) and
+                     all(isinstance(e, (types.Number, types.Boolean)) for e in t.types))):
+                raise not_differentiable("a value of type %s needed by the reverse sweep "
+                                         "inside a loop" % t, info.defs[n][1].loc)
+        return {"floats": floats, "copies": copies, "arrays": sorted(arrays),
+                "ints": sorted(n for n in tape if _is_int_like(info.type_of(n)))}
+
+    def hoist_loop(self, name, label):
+        """The outermost loop holding block ``label`` but not the definition of ``name``
+        (defined in another loop, or before this one in the same loop): ``name`` is fixed
+        while that loop runs, so it is taped once where the loop is left, not at every
+        pass of ``label``. None where there is none (or it is checkpointed: its
+        iterations are not all reversed in one go)."""
+        info, where = self.info, self.info.defs[name][0]
+        loops = [h for h, body in info.loop_body.items() if label in body and where not in body
+                 and (records_everything(self.scheme, self.budget) or not self.top_level(h))]
+        return max(loops, key=lambda h: len(info.loop_body[h])) if loops else None
+
+    def hoisted_plan(self, header):
+        """What leaving loop ``header`` tapes (``hoist_loop``), shaped like a block's plan."""
+        memo = self.__dict__.setdefault("_hoisted_plans", {})
+        if header not in memo:
+            memo[header] = dict(self.taped_by_kind(list(self.hoisted.get(header, ())), None),
+                                snapshots=[])
+        return memo[header]
+
+    def exited_loops(self, pred, dest):
+        """Loops that edge ``pred -> dest`` leaves, innermost first."""
+        body = self.info.loop_body
+        return sorted((h for h in body if pred in body[h] and dest not in body[h]),
+                      key=lambda h: len(body[h]))
 
     def same_read(self, name, label):
         """For a float ``name`` that block ``label`` reads from an array element: (array, index,
@@ -745,10 +782,12 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         src = Source()
         info = self.info
         self.emit_header(src)
+        hoisted = [self.hoisted_plan(h) for h in self.hoisted]
         uses_ft = any(p["floats"] or any(self.overwritten(r)[1] is None for r in p["restores"])
-                      for p in self.plans.values())
+                      for p in self.plans.values()) or any(p["floats"] for p in hoisted)
         uses_it = any(p["ints"] or self.multi_pred_succ(b) for b, p in self.plans.items()) \
-            or info.preds[info.entry] or any(self.chain_roots(h) for h in info.loop_body)
+            or info.preds[info.entry] or any(self.chain_roots(h) for h in info.loop_body) \
+            or any(p["ints"] for p in hoisted)
         tapes = self.tapes = [t for t, used in (("_ft", uses_ft), ("_it", uses_it)) if used]
         src("_cp_bytes = _snapshots = _recomputed = 0")
         for tape in tapes:
@@ -757,7 +796,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             src("_store_i(_it, 0, %d)" % len(info.preds[info.entry]), "_ip = 1")
         for header in info.counted_headers:
             src("%s = 0" % self.counter(header))
-        taped = {info.type_of(n) for p in self.plans.values() for n in p["arrays"]}
+        taped = {info.type_of(n) for p in list(self.plans.values()) + hoisted
+                 for n in p["arrays"]}
         taped |= {self.snapshot_type(n) for p in self.plans.values()
                   for _, n, _ in p["snapshots"]}
         taped |= {self.snapshot_type(n) for n in self.ref_phis()}
@@ -1028,11 +1068,15 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             "    %s = _tape_resize(%s, %s)" % (tape, tape, cap))
 
     def emit_pushes(self, src, label, plan):
-        checked = not self.in_reserved_loop(label)
+        self.emit_plan_pushes(src, plan, not self.in_reserved_loop(label),
+                              1 if self.multi_pred_succ(label) else 0)
+
+    def emit_plan_pushes(self, src, plan, checked, int_room):
+        """Tape what ``plan`` lists (``int_room``: room for ints pushed next)."""
         self.emit_push(src, "_ft", [e for n in plan["floats"] for e in self.elements(n)],
                        checked=checked)
         self.emit_push(src, "_it", [e for n in plan["ints"] for e in self.elements(n)],
-                       room=1 if self.multi_pred_succ(label) else 0, checked=checked)
+                       room=int_room, checked=checked)
         for n in plan["arrays"]:
             # kept by reference: arrays nobody writes, or whose writes the reverse undoes
             v = self.names.var(n)
@@ -1055,6 +1099,9 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         how = self.edge_kind(src_label, dest) if self.taping else None
         if self.taping:
             self.emit_chain_roots(src, src_label, dest, room=1 if how == "push" else 0)
+            for header in self.exited_loops(src_label, dest):
+                self.emit_plan_pushes(src, self.hoisted_plan(header), True,
+                                      1 if how == "push" else 0)
         if how == "push":
             src("_store_i(_it, _ip, %d)" % info.preds[dest].index(src_label), "_ip += 1")
         elif how == "enter":
@@ -1303,6 +1350,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             src("_blk = -1")
             return
         info = self.info
+        for header in reversed(self.exited_loops(pred, label)):
+            self.emit_pops(src, self.hoisted_plan(header))
         if pred in info.counted_headers and label not in info.loop_body[pred] and \
                 self.recount(pred) is not None:     # into a loop from where its test left
             src("%s = %s" % (self.counter(pred), self.recount(pred)))
