@@ -308,7 +308,7 @@ def fuse(state):
     worker = InlineWorker(state.typingctx, state.targetctx, state.locals, state.pipeline,
                           state.flags)
     for n, tree in enumerate(trees):
-        name = "_elementwise_%d" % n
+        name = "_fused%d" % n
         ns = {"np": np, "broadcast_size": broadcast_size, "broadcast_into": broadcast_into}
         exec(function_source(tree, state.typemap, name), ns)
         _inline(func_ir, worker, tree, ns[name])
@@ -373,7 +373,11 @@ def _inline(func_ir, worker, tree, function):
                     isinstance(stmt.value, ir.Var):
                 operands[stmt.target.name] = stmt.value
                 b.body.remove(stmt)
-    replace_vars(dict(new_blocks[1:]), operands)
+    # short names that say where they come from: ``_fused0_i0``, ``_fused0_binop_mul12``
+    prefix = function.__name__ + "_"
+    renamed = {v.name: scope.redefine(prefix + name.lstrip("$"), loc)
+               for name, v in var_map.items() if v.name not in params}
+    replace_vars(dict(new_blocks[1:]), dict(operands, **renamed))
     after = new_blocks[0][0]        # the block that now ends the way ``block`` ended
     for b in func_ir.blocks.values():
         for stmt in b.body:

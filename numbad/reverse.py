@@ -142,6 +142,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         self.snapshots = {}     # (id of statement, array name) -> name of its copy
         self.local_bars = self.block_local_bars()
         self.held = {}          # id(element read) -> the local its adjoint gathers in
+        self.view_bars = {}     # view -> the local holding its adjoint (a view) in a loop
         self.written = set()
         self.copies_allowed = True
         self.restored = set()   # families whose overwritten values are taped at each write
@@ -224,6 +225,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             if self.role(name) == "alias":
                 return self.bar(self.owner(name))   # an alias shares its array's adjoint
             if self.role(name) == "view":
+                if name in self.view_bars:
+                    return self.view_bars[name]
                 # a view's adjoint is the same view of its base's adjoint
                 value = d[1].value
                 index = repr(value.index) if value.op == "static_getitem" else \
@@ -497,8 +500,18 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
                 recompute.add(name)     # read again once the block's writes are undone
                 need += [v.name for v in s.list_vars() if v.name != name]
                 continue
-            if s is None and is_view(info, info.defs[name][1]):
-                s = info.defs[name][1]      # a view is cheaper to rebuild than to keep
+            d = info.defs[name][1]
+            hoist = self.hoist_loop(name, label)
+            if s is None and (is_view(info, d) or self.view_object(d)) and hoist is not None:
+                self.hoisted.setdefault(hoist, {})[name] = None  # kept once a loop run
+                continue
+            if s is None and (is_view(info, d) or self.view_object(d) or
+                              _holds_slices(info.type_of(name))):
+                # a view (or the slice it takes) is cheaper to rebuild than to keep (its
+                # memory: see view_object)
+                recompute.add(name)
+                need += [v.name for v in d.list_vars() if v.name != name]
+                continue
             if s is not None and not self.is_phi(s) and \
                     is_recomputable(info, s, self.tape_costly):
                 recompute.add(name)
@@ -508,7 +521,6 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             if again is not None:                       # such as a row ``w = 2 * layer``)
                 indices.append((name, again))
                 continue
-            hoist = self.hoist_loop(name, label)
             if hoist is not None:
                 self.hoisted.setdefault(hoist, {})[name] = None
             else:
@@ -534,6 +546,15 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
                 **taped,
                 "snapshots": snapshots if label in info.in_loop else [],
                 "local_snapshots": [] if label in info.in_loop else snapshots}
+
+    def view_object(self, stmt):
+        """``a[1:-1]`` giving an array: the reverse sweep may build the same view again,
+        as a taped reference would give back the same object. What it reads through it
+        is another matter, settled where the reads are planned (taped, or read again
+        once the writes after them are undone: ``reread``)."""
+        value = stmt.value
+        return kind(value) == "Expr" and value.op in ("getitem", "static_getitem") and \
+            self.is_array(stmt.target.name) and self.is_array(value.value.name)
 
     def taped_by_kind(self, tape, label):
         """Variables ``tape`` that block ``label`` (None: a loop's exit) tapes, by tape:
@@ -1596,6 +1617,11 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         for value in reads:
             self.held[id(value)] = self.names.fresh("_held")
             src("%s = 0.0" % self.held[id(value)])
+        views = [v for v in self.invariant_views(header) if v not in self.view_bars]
+        for name in views:      # (made once here, not at each element's adjoint)
+            local = self.names.fresh("_bar_view")
+            src("%s = %s" % (local, self.bar(name)))
+            self.view_bars[name] = local
 
         def flush():
             for value in reads:
@@ -1606,6 +1632,37 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         finally:
             for value in reads:
                 del self.held[id(value)]
+            for name in views:
+                del self.view_bars[name]
+
+    def invariant_views(self, header):
+        """Views whose adjoints the reverse of loop ``header`` indexes, made outside the
+        loop from fixed things: constant slices of arrays whose adjoints are allocated once
+        (``memory``, or a ``buffer`` made before the loop), or views of such views."""
+        info, body = self.info, self.info.loop_body[header]
+        used = set()
+        for b in body:
+            for s in info.blocks[b].body:
+                if kind(s) in ("SetItem", "StaticSetItem"):
+                    used.add(s.target.name)
+                elif kind(s) == "Assign" and kind(s.value) == "Expr" and \
+                        s.value.op in ("getitem", "static_getitem"):
+                    used.add(s.value.value.name)
+        return sorted(n for n in used if self.is_array(n) and self.active(n) and
+                      self.role(n) == "view" and self.fixed_view(n, body))
+
+    def fixed_view(self, name, body):
+        """``name``, a view, is made outside ``body`` from fixed things (invariant_views)."""
+        while self.role(name) == "view":
+            label, stmt = self.info.defs[name]
+            if label in body or not (stmt.value.op == "static_getitem" or
+                                     self.info.constant(stmt.value.index.name)[0]):
+                return False
+            name = stmt.value.value.name
+        # (an array's adjoint allocated once, where the array is made: not made again nor
+        # handed on while the loop's reverse runs)
+        return self.role(name) == "memory" or \
+            self.role(name) == "buffer" and self.info.defs[name][0] not in body
 
     def invariant_reads(self, header):
         """Element reads ``a[i]`` in loop ``header`` of a float array whose adjoint exists
@@ -1748,6 +1805,14 @@ _INT_OPERATORS = {operator.eq: "==", operator.ne: "!=", operator.lt: "<", operat
 
 def _paren(expr):
     return expr if re.fullmatch(r"[\w.]+", expr) else "(%s)" % expr
+
+
+def _holds_slices(t):
+    """A slice, or a tuple of slices and ints: an index, built again rather than taped."""
+    if isinstance(t, types.BaseTuple):
+        return any(isinstance(e, types.SliceType) for e in t.types) and \
+            all(isinstance(e, (types.SliceType, types.Integer)) for e in t.types)
+    return isinstance(t, types.SliceType)
 
 
 def _is_int_like(t):

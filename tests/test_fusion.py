@@ -11,7 +11,7 @@ from tests.gradcheck import fd_array
 
 
 def fused(g, *args):
-    return "_elementwise" in g.source(*args)
+    return "_fused0_" in g.source(*args)
 
 
 @njit

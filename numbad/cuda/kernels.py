@@ -117,6 +117,10 @@ class KernelAdjoint(ReverseTransform):
         atomic adds."""
         return []
 
+    def invariant_views(self, header):
+        """(Kernels write adjoints through atomics on the arrays themselves.)"""
+        return []
+
     def private_arrays(self):
         """Argument arrays whose elements each belong to one thread: every read, store
         and atomic add on the array (not through a view) indexes it the same way by the
