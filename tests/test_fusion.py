@@ -7,28 +7,12 @@ import pytest
 from numba import njit
 
 import numbad
+from benchmarks.workloads.heat import heat2d, heat_slices
 from tests.gradcheck import fd_array
 
 
 def fused(g, *args):
     return "_fused0_" in g.source(*args)
-
-
-@njit
-def heat_slices(u0, alpha, steps):
-    u = u0.copy()
-    for _ in range(steps):
-        u[1:-1] += alpha * (u[:-2] - 2.0 * u[1:-1] + u[2:])
-    return np.sum(u * u)
-
-
-@njit
-def heat2d(u0, alpha, steps):
-    u = u0.copy()
-    for _ in range(steps):
-        u[1:-1, 1:-1] += alpha * (u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:]
-                                  - 4.0 * u[1:-1, 1:-1])
-    return np.sum(u * u)
 
 
 def scalar_fd(f, args, i, h=1e-6):
@@ -173,3 +157,14 @@ def test_float32_arrays():
     gx = numbad.grad(f)(x, y)
     assert gx.dtype == np.float32
     np.testing.assert_allclose(gx, y + 2.0 * np.cos(x), rtol=1e-5)
+
+
+def test_stencil_gradient_matches_jax():
+    jax = pytest.importorskip("jax")
+    from benchmarks.workloads.heat import heat2d_jax, heat_jax
+    for f, loss, u0 in ((heat_slices, heat_jax(), np.sin(np.linspace(0.0, 3.0, 10))),
+                        (heat2d, heat2d_jax(), np.random.default_rng(2).random((5, 6)))):
+        got = numbad.grad(f, argnums=(0, 1))(u0, 0.12, 15)
+        want = jax.grad(loss, argnums=(0, 1))(u0, 0.12, 15)
+        np.testing.assert_allclose(got[0], np.asarray(want[0]), rtol=1e-10, atol=1e-12)
+        assert got[1] == pytest.approx(float(want[1]), rel=1e-10)
