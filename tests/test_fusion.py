@@ -21,8 +21,10 @@ def scalar_fd(f, args, i, h=1e-6):
     return (f(*up) - f(*down)) / (2 * h)
 
 
-@pytest.mark.parametrize("f, u0", [(heat_slices, np.sin(np.linspace(0.0, 3.0, 12))),
-                                   (heat2d, np.random.default_rng(1).random((6, 5)))])
+@pytest.mark.parametrize("f, u0", [
+    (heat_slices, np.sin(np.linspace(0.0, 3.0, 12))),
+    # (2-D: ~25 s of compiling; test_stencil_gradient_matches_jax covers it by default)
+    pytest.param(heat2d, np.random.default_rng(1).random((6, 5)), marks=pytest.mark.slow)])
 def test_slice_stencils_are_fused_and_tape_only_what_they_overwrite(f, u0):
     steps = 30
     args = (u0, 0.15, steps)
