@@ -85,10 +85,12 @@ def _build(mode, func, arg_types, wrt, variant):
             return CompiledVJP(codegen.compile_source(source, name, ns), source,
                                frontend.typed_ir(func.py_func, arg_types).return_type)
         func = func.py_func
+    tir = frontend.typed_ir(func, arg_types, fuse=True)
     try:    # element-wise array expressions as loops; as written where that fails
-        return _transformed(mode, func, frontend.typed_ir(func, arg_types, fuse=True), wrt,
-                            variant, name)
+        return _transformed(mode, func, tir, wrt, variant, name)
     except NotDifferentiableError:
+        if not tir.fused:
+            raise       # (the function as written already)
         return _transformed(mode, func, frontend.typed_ir(func, arg_types), wrt, variant, name)
 
 

@@ -23,6 +23,7 @@ class TypedIR:
     calltypes: dict         # ir.Expr -> signature
     return_type: object
     arg_types: tuple
+    fused: bool = False     # element-wise expressions were written as loops (fusion.py)
 
 
 @register_pass(mutates_CFG=False, analysis_only=True)
@@ -36,7 +37,8 @@ class CaptureTypedIR(FunctionPass):
 
     def run_pass(self, state):
         state.cr = TypedIR(state.func_id.func, state.func_ir, state.typemap,
-                           state.calltypes, state.return_type, tuple(state.args))
+                           state.calltypes, state.return_type, tuple(state.args),
+                           state.get("numbad_fused", False))
         return False
 
 
@@ -50,7 +52,8 @@ class FuseElementwise(FunctionPass):
         FunctionPass.__init__(self)
 
     def run_pass(self, state):
-        return fusion.fuse(state)
+        state.numbad_fused = fusion.fuse(state)
+        return state.numbad_fused
 
 
 class TypedIRCompiler(CompilerBase):

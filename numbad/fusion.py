@@ -141,7 +141,7 @@ class _Tree:
     def __init__(self, fb, root_pos, inplace):
         self.fb, self.root = fb, fb.block.body[root_pos]
         self.ndim = fb.typemap[self.root.target.name].ndim
-        self.members, self.leaves, self.consts = [], [], {}
+        self.members, self.leaves = [], []
         if inplace:
             value = self.root.value
             self.inplace = _INPLACE[value.fn]
@@ -161,18 +161,15 @@ class _Tree:
         if definition is not None and isinstance(definition.value, ir.Const) and \
                 isinstance(definition.value.value, (int, float)):
             return ("const", definition.value.value)
-        if var.name not in [v.name for v in self.leaves]:
+        names = [v.name for v in self.leaves]
+        if var.name not in names:
             self.leaves.append(var)
-        return ("leaf", [v.name for v in self.leaves].index(var.name))
+            names.append(var.name)
+        return ("leaf", names.index(var.name))
 
     def node(self, stmt, pos):
         fn, operands = self.fb.op(stmt)
         return (fn, [self.expression(v, pos) for v in operands])
-
-    def operations(self):
-        def count(e):
-            return 0 if e[0] in ("leaf", "const") else 1 + sum(count(c) for c in e[1])
-        return count(self.body)
 
 
 def _updates_with(fb, stmt, k):
@@ -338,12 +335,17 @@ def _relabel_in_order(func_ir):
             term.target = new[term.target]
         elif isinstance(term, ir.Branch):
             term.truebr, term.falsebr = new[term.truebr], new[term.falsebr]
-        for stmt in block.body:
-            if isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Expr) and \
-                    stmt.value.op == "phi":
-                stmt.value.incoming_blocks = [new[b] for b in stmt.value.incoming_blocks]
         blocks[new[old]] = block
+    for phi in _phis(func_ir.blocks):
+        phi.incoming_blocks = [new[b] for b in phi.incoming_blocks]
     func_ir.blocks = dict(sorted(blocks.items()))
+
+
+def _phis(blocks):
+    """The phi expressions of ``blocks``."""
+    return [stmt.value for block in blocks.values() for stmt in block.body
+            if isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Expr)
+            and stmt.value.op == "phi"]
 
 
 def _inline(func_ir, worker, tree, function):
@@ -379,12 +381,8 @@ def _inline(func_ir, worker, tree, function):
                for name, v in var_map.items() if v.name not in params}
     replace_vars(dict(new_blocks[1:]), dict(operands, **renamed))
     after = new_blocks[0][0]        # the block that now ends the way ``block`` ended
-    for b in func_ir.blocks.values():
-        for stmt in b.body:
-            if isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Expr) and \
-                    stmt.value.op == "phi":
-                stmt.value.incoming_blocks = [after if p == label else p
-                                              for p in stmt.value.incoming_blocks]
+    for phi in _phis(func_ir.blocks):
+        phi.incoming_blocks = [after if p == label else p for p in phi.incoming_blocks]
     for _, b in new_blocks[1:]:     # the user's line, not the generated function's
         b.loc = loc
         for stmt in b.body:

@@ -502,11 +502,11 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
                 continue
             d = info.defs[name][1]
             hoist = self.hoist_loop(name, label)
-            if s is None and (is_view(info, d) or self.view_object(d)) and hoist is not None:
+            view = s is None and (is_view(info, d) or self.view_object(d))
+            if view and hoist is not None:
                 self.hoisted.setdefault(hoist, {})[name] = None  # kept once a loop run
                 continue
-            if s is None and (is_view(info, d) or self.view_object(d) or
-                              _holds_slices(info.type_of(name))):
+            if view or s is None and _holds_slices(info.type_of(name)):
                 # a view (or the slice it takes) is cheaper to rebuild than to keep (its
                 # memory: see view_object)
                 recompute.add(name)
@@ -592,11 +592,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
 
     def hoisted_plan(self, header):
         """What leaving loop ``header`` tapes (``hoist_loop``), shaped like a block's plan."""
-        memo = self.__dict__.setdefault("_hoisted_plans", {})
-        if header not in memo:
-            memo[header] = dict(self.taped_by_kind(list(self.hoisted.get(header, ())), None),
-                                snapshots=[])
-        return memo[header]
+        return self.memoized("_hoisted_plans", header, lambda h: dict(
+            self.taped_by_kind(list(self.hoisted.get(h, ())), None), snapshots=[]))
 
     def exited_loops(self, pred, dest):
         """Loops that edge ``pred -> dest`` leaves, innermost first."""
@@ -1121,8 +1118,9 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         if self.taping:
             self.emit_chain_roots(src, src_label, dest, room=1 if how == "push" else 0)
             for header in self.exited_loops(src_label, dest):
-                self.emit_plan_pushes(src, self.hoisted_plan(header), True,
-                                      1 if how == "push" else 0)
+                if self.hoisted.get(header):    # (room for the edge was made before)
+                    self.emit_plan_pushes(src, self.hoisted_plan(header), True,
+                                          1 if how == "push" else 0)
         if how == "push":
             src("_store_i(_it, _ip, %d)" % info.preds[dest].index(src_label), "_ip += 1")
         elif how == "enter":
