@@ -24,7 +24,13 @@ import numpy as np
 from numba import njit
 from numba.core import ir, types
 from numba.core.inline_closurecall import InlineWorker
-from numba.core.ir_utils import build_definitions, find_topo_order, replace_vars
+from numba.core.ir_utils import (
+    build_definitions,
+    find_topo_order,
+    get_definition,
+    guard,
+    replace_vars,
+)
 from numba.core.typed_passes import type_inference_stage
 
 from .rules import rule_for
@@ -189,9 +195,97 @@ def _leaf_ndim(typemap, var):
     return t.ndim if isinstance(t, types.Array) else 0
 
 
-def function_source(tree, typemap, name):
+def axis_lengths(func_ir, typemap, var):
+    """For each axis of array ``var``, a key two arrays share only where that axis has
+    the same length in both, else None: ``(name, axis, offset)`` is the length of axis
+    ``axis`` of the array named ``name``, plus ``offset`` (never below 0).
+
+    Slices ``u[s:e]`` with constant ``s >= 0`` and ``e < 0`` or None have length
+    ``max(0, len(u) + e - s)``: ``u[:-2]``, ``u[1:-1]`` and ``u[2:]`` share a key, so a
+    stencil's operands are known not to broadcast against each other and are read with
+    the loop's own indices."""
+    ndim = typemap[var.name].ndim
+    definition = guard(get_definition, func_ir, var)
+    if isinstance(definition, ir.Expr) and definition.op in ("getitem", "static_getitem") \
+            and isinstance(typemap.get(definition.value.name), types.Array):
+        items = _index_items(func_ir, typemap, definition)
+        base = axis_lengths(func_ir, typemap, definition.value)
+        if items is None or len(items) > len(base):
+            return [None] * ndim
+        lengths = []
+        for item, length in zip(items + [slice(None)] * (len(base) - len(items)), base):
+            if isinstance(item, slice):
+                lengths.append(sliced_length(length, item))
+        return lengths if len(lengths) == ndim else [None] * ndim
+    if definition is None:
+        return [None] * ndim
+    return [(var.name, a, 0) for a in range(ndim)]
+
+
+def sliced_length(length, item):
+    """The key (``axis_lengths``) of an axis of key ``length`` sliced by ``item``, or None."""
+    start = 0 if item.start is None else item.start
+    stop = 0 if item.stop is None else item.stop
+    if length is None or item.step not in (None, 1) or not isinstance(start, int) or \
+            not isinstance(stop, int) or start < 0 or stop > 0 or \
+            (stop == 0 and item.stop is not None):
+        return None
+    name, axis, offset = length
+    return (name, axis, offset + stop - start)
+
+
+def _index_items(func_ir, typemap, getitem):
+    """The items of ``getitem``'s index: slices of constants, or "int" for an integer;
+    None where one is neither."""
+    if getitem.op == "static_getitem":
+        index = getitem.index
+        items = list(index) if isinstance(index, tuple) else [index]
+        if not all(isinstance(i, slice) or (isinstance(i, int) and not isinstance(i, bool))
+                   for i in items):
+            return None
+        return [i if isinstance(i, slice) else "int" for i in items]
+    index = guard(get_definition, func_ir, getitem.index)
+    if isinstance(index, ir.Expr) and index.op == "build_tuple":
+        variables = list(index.items)
+    else:
+        variables = [getitem.index]
+    items = []
+    for v in variables:
+        if isinstance(typemap.get(v.name), types.Integer) and \
+                not isinstance(typemap.get(v.name), types.Boolean):
+            items.append("int")
+            continue
+        call = guard(get_definition, func_ir, v)
+        fn = guard(get_definition, func_ir, call.func) if isinstance(call, ir.Expr) and \
+            call.op == "call" else None
+        if not isinstance(fn, ir.Global) or fn.value is not slice:
+            return None
+        bounds = [guard(get_definition, func_ir, a) for a in call.args]
+        if not all(isinstance(b, ir.Const) for b in bounds):
+            return None
+        items.append(slice(*[b.value for b in bounds]))
+    return items
+
+
+def plain_axes(func_ir, typemap, tree):
+    """The axes of ``tree``'s result along which no operand can be broadcast: every
+    array operand that has the axis has it of one known length (``axis_lengths``)."""
+    D = tree.ndim
+    keys = [[] for _ in range(D)]
+    for v in ([tree.target_var] if tree.inplace else []) + list(tree.leaves):
+        if isinstance(typemap[v.name], types.Array):
+            lengths = axis_lengths(func_ir, typemap, v)
+            for a, key in enumerate(lengths):
+                keys[D - len(lengths) + a].append(key)
+    return {a for a in range(D) if None not in keys[a] and len(set(keys[a])) == 1}
+
+
+def function_source(tree, typemap, name, plain=frozenset()):
     """Python source of the loop that computes ``tree`` (its parameters: the updated
-    array first when in place, then the leaves)."""
+    array first when in place, then the leaves). Operands are indexed with the loop's
+    own indices along ``plain`` axes (which LLVM vectorises, and numbad's reverse sweep
+    sees as the same element where it is), through multipliers elsewhere (0 where the
+    operand is broadcast)."""
     D = tree.ndim
     params = (["a"] if tree.inplace else []) + ["x%d" % j for j in range(len(tree.leaves))]
     ndims = [_leaf_ndim(typemap, v) for v in tree.leaves]
@@ -201,16 +295,17 @@ def function_source(tree, typemap, name):
                  if d > 0 and axis - (D - d) >= 0]
         if tree.inplace:
             size = "a.shape[%d]" % axis
-            for s in sizes:
+            for s in ([] if axis in plain else sizes):
                 size = "broadcast_into(%s, %s)" % (size, s)
         else:
             size = sizes[0]
-            for s in sizes[1:]:
+            for s in ([] if axis in plain else sizes[1:]):
                 size = "broadcast_size(%s, %s)" % (size, s)
         lines.append("    n%d = %s" % (axis, size))
     for j, d in enumerate(ndims):      # 0 where leaf j is broadcast along an axis (size 1)
         for a in range(d):
-            lines.append("    s%d_%d = min(x%d.shape[%d] - 1, 1)" % (j, a, j, a))
+            if D - d + a not in plain:
+                lines.append("    s%d_%d = min(x%d.shape[%d] - 1, 1)" % (j, a, j, a))
     shape = "(%s,)" % ", ".join("n%d" % a for a in range(D))
     dtype = "np.%s" % typemap[tree.root.target.name].dtype
 
@@ -225,6 +320,7 @@ def function_source(tree, typemap, name):
             if d == 0:
                 return "x%d" % args
             return "x%d[%s]" % (args, ", ".join(
+                "i%d" % (D - d + a) if D - d + a in plain else
                 "i%d * s%d_%d" % (D - d + a, args, a) for a in range(d)))
         if kind == "neg":
             return "(-%s)" % element(args[0])
@@ -304,10 +400,11 @@ def fuse(state):
     func_ir = state.func_ir
     worker = InlineWorker(state.typingctx, state.targetctx, state.locals, state.pipeline,
                           state.flags)
-    for n, tree in enumerate(trees):
+    plains = [plain_axes(func_ir, state.typemap, tree) for tree in trees]   # (IR as Numba made it)
+    for n, (tree, plain) in enumerate(zip(trees, plains)):
         name = "_fused%d" % n
         ns = {"np": np, "broadcast_size": broadcast_size, "broadcast_into": broadcast_into}
-        exec(function_source(tree, state.typemap, name), ns)
+        exec(function_source(tree, state.typemap, name, plain), ns)
         _inline(func_ir, worker, tree, ns[name])
     # (each generated variable is assigned once, and Numba's ``for`` keeps its state in
     # the iterator: the inlined loops are already in SSA form, and the user's IR is

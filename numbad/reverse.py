@@ -1123,10 +1123,9 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
                                           1 if how == "push" else 0)
         if how == "push":
             src("_store_i(_it, _ip, %d)" % info.preds[dest].index(src_label), "_ip += 1")
-        elif how == "enter":
-            src("_store_i(_it, _ip, %s)" % self.counter(dest), "_ip += 1",
-                "%s = 0" % self.counter(dest))
-        elif how == "recount":
+        elif how in ("enter", "recount"):
+            if how == "enter":
+                src("_store_i(_it, _ip, %s)" % self.counter(dest), "_ip += 1")
             src("%s = 0" % self.counter(dest))
             if self.reserved(dest) is not None:
                 self.emit_reserve(src, dest)
@@ -1172,14 +1171,17 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         """(floats, ints): at most what one pass through innermost loop ``header``'s blocks
         pushes, when the forward sweep makes room for the whole loop on its way in
         (``emit_reserve``), so that the loop's pushes and back edge check nothing; else
-        None. That needs the count on the way in (a loop that ``recount`` counts) and
-        nothing but numbers pushed (no arrays: their bytes are known only when taken)."""
+        None. That needs the count on the way in and
+        nothing but numbers pushed (no arrays: their bytes are known only when taken).
+        The count on the way in is the range's length (a loop left by its test only),
+        whether the reverse sweep counts it again or pops it."""
         return self.memoized("_reserved", header, self._per_iteration)
 
     def _per_iteration(self, header):
         info = self.info
         body = info.loop_body.get(header, ())
-        if self.recount(header) is None or self.checkpointed(header) is not None or \
+        if self.range_getiter(header) is None or not self.left_by_its_test_only(header) or \
+                self.checkpointed(header) is not None or \
                 any(h != header and h in body for h in info.loop_body):
             return None
         floats = ints = 0
@@ -1203,6 +1205,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         """On the way into loop ``header``: room on the tapes for all of its iterations (and
         the header's last test), and the budget checked for it once."""
         floats, ints = self.reserved(header)
+        if not floats + ints:
+            return
         getiter = self.range_getiter(header)
         passes = self.names.fresh("_passes")
         src("%s = %s + 1" % (passes, range_length(

@@ -8,11 +8,17 @@ from numba import njit
 
 import numbad
 from benchmarks.workloads.heat import heat2d, heat_slices
+from numbad.fusion import sliced_length
 from tests.gradcheck import fd_array
 
 
 def fused(g, *args):
     return "_fused0_" in g.source(*args)
+
+
+def multiplied(g, *args):
+    """Whether a fused loop of ``g`` reads an operand through broadcast multipliers."""
+    return "_fused0_s" in g.source(*args)
 
 
 def scalar_fd(f, args, i, h=1e-6):
@@ -170,3 +176,53 @@ def test_stencil_gradient_matches_jax():
         want = jax.grad(loss, argnums=(0, 1))(u0, 0.12, 15)
         np.testing.assert_allclose(got[0], np.asarray(want[0]), rtol=1e-10, atol=1e-12)
         assert got[1] == pytest.approx(float(want[1]), rel=1e-10)
+
+
+BOUNDS = [None, -4, -3, -2, -1, 0, 1, 2, 3, 4]
+
+
+def test_slices_given_one_key_have_one_length_for_every_size():
+    # the key of ``u[s:e]``'s axis says ``max(0, len(u) + e - s)``; two slices with one
+    # key must have one length for every length of ``u`` (else a broadcast axis of size
+    # 1 would be read as if it were full)
+    keyed = {}
+    for start in BOUNDS:
+        for stop in BOUNDS:
+            key = sliced_length(("u", 0, 0), slice(start, stop))
+            if key is not None:
+                keyed.setdefault(key, []).append(slice(start, stop))
+    assert len(keyed[("u", 0, -2)]) >= 3      # u[:-2], u[1:-1], u[2:] among them
+    for slices in keyed.values():
+        for n in range(12):
+            assert len({len(range(n)[s]) for s in slices}) == 1, (slices, n)
+    assert sliced_length(("u", 0, 0), slice(1, 3)) is None         # a length of its own
+    assert sliced_length(("u", 0, 0), slice(None, None, 2)) is None
+
+
+@njit
+def rows_update(u0, c, steps):
+    u = u0.copy()
+    for _ in range(steps):
+        for i in range(1, u.shape[0]):
+            u[i, 1:-1] += c * (u[i - 1, 2:] - 2.0 * u[i, 1:-1] + u[i - 1, :-2])
+    return np.sum(u * u)
+
+
+@njit
+def two_arrays(x, y):
+    return np.sum(np.sin(x[1:]) * y[:-1] + x[:-1])
+
+
+@pytest.mark.parametrize("f, args, plain", [
+    (heat_slices, (np.linspace(0.1, 1.0, 9), 0.2, 5), True),
+    (heat_slices, (np.linspace(0.1, 1.0, 2), 0.2, 3), True),    # an empty interior
+    (rows_update, (np.linspace(0.1, 1.0, 20).reshape(4, 5), 0.3, 2), True),
+    (two_arrays, (np.linspace(0.1, 1.0, 7), np.linspace(-1.0, 1.0, 7)), False),
+    (two_arrays, (np.linspace(0.1, 1.0, 7), np.linspace(-1.0, 1.0, 2)), False)])
+def test_operands_of_one_known_shape_are_read_with_the_loop_indices(f, args, plain):
+    # slices of one array whose lengths agree for every size are read as x[i]; operands
+    # that may broadcast (two arrays, sizes known only when run) through multipliers
+    g = numbad.grad(f, argnums=0)
+    got = g(*args)
+    assert fused(g, *args) and multiplied(g, *args) is not plain
+    np.testing.assert_allclose(got, fd_array(f, args, 0), rtol=1e-6, atol=1e-8)
