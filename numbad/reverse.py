@@ -1627,7 +1627,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
 
         def flush():
             for value in reads:
-                slot = "%s[%s]" % (self.bar(value.value.name), self.primal.operand(value.index))
+                slot = "%s[%s]" % (self.bar(value.value.name), self.held_index(value.index, header))
                 src("%s += %s" % (slot, self.held[id(value)]))
         try:
             yield flush
@@ -1686,13 +1686,30 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
                     not is_float(info.type_of(s.target.name)) or \
                     not self.active(s.target.name) or not self.active(value.value.name):
                 continue
-            base, index = value.value.name, value.index.name
+            base = value.value.name
             if self.role(self.owner(base)) == "value" or \
                     self.family_key(base) in written or base in info.opaquely_written or \
-                    any(info.defs.get(v, (None,))[0] in body for v in (base, index)):
+                    info.defs.get(base, (None,))[0] in body or \
+                    self.held_index(value.index, header) is None:
                 continue
             out.append(value)
         return out
+
+    def held_index(self, index, header):
+        """Source of ``index`` where the reverse of loop ``header`` ends, when it has one
+        value while the loop runs, else None: made outside the loop, or a tuple made in it
+        of constants and of ints the reverse computes again (``pos[i, 0]`` in a loop
+        over ``j``: Numba builds ``(i, 0)`` inside the loop)."""
+        info, body = self.info, self.info.loop_body[header]
+        label, stmt = info.defs.get(index.name, (None, None))
+        if label not in body:
+            return self.primal.operand(index)
+        if not (kind(stmt.value) == "Expr" and stmt.value.op == "build_tuple"):
+            return None
+        items = [repr(info.constant(v.name)[1]) if info.constant(v.name)[0] else
+                 None if info.defs.get(v.name, (None,))[0] in body else
+                 self.recomputed_int(v.name, header) for v in stmt.value.items]
+        return None if None in items else "(%s,)" % ", ".join(items)
 
     def emit_rule_adjoint(self, src, stmt):
         d = derivative(self.info, stmt.value)

@@ -289,3 +289,27 @@ def test_adjoints_of_reads_at_one_place_gather_in_locals(rng):
     # x[i] (three reads) in the first inner loop, w[r] in the second and third; not b[r]
     held = re.findall(r"(\w+)_bar\[\w+\] \+= _held", source)
     assert sorted(held) == ["w"] * 2 + ["x"] * 3
+
+
+def held_pairs(p, c):
+    """Reads ``p[i, k]`` at one place for a whole loop over ``j`` (Numba builds the index
+    tuple inside that loop), in a loop that may not run (``i == n - 1``); ``p[i, 1 - k]``
+    (an index computed inside the loop) is not held."""
+    n = p.shape[0]
+    s = 0.0
+    for i in range(n):
+        for k in range(2):
+            for j in range(i + 1, n):
+                d = p[j, k] - p[i, k]
+                s += c[k] * d * d * p[i, 1 - k]
+    return s
+
+
+def test_adjoints_of_reads_at_a_tuple_index_fixed_in_the_loop_gather_in_locals(rng):
+    p, c = rng.normal(size=(5, 2)), rng.normal(size=2)
+    g = numbad.grad(held_pairs, argnums=(0, 1))
+    for got, i in zip(g(p, c), (0, 1)):
+        np.testing.assert_allclose(got, fd_array(held_pairs, (p, c), i), rtol=1e-6,
+                                   atol=1e-9)
+    held = re.findall(r"(\w+)_bar\[\(.*\)\] \+= _held", g.source(p, c))
+    assert held == ["p"]
