@@ -33,12 +33,17 @@ from numba.core.ir_utils import (
 )
 from numba.core.typed_passes import type_inference_stage
 
-from .rules import rule_for
+from .rules import clip, rule_for, where
 
 _BINARY = {operator.add: "+", operator.sub: "-", operator.mul: "*",
            operator.truediv: "/", operator.pow: "**"}
 _INPLACE = {operator.iadd: "+", operator.isub: "-", operator.imul: "*",
             operator.itruediv: "/"}
+# comparisons: inner nodes only (a tree's result is a float array), e.g. np.where's test
+_COMPARE = {operator.gt: ">", operator.ge: ">=", operator.lt: "<", operator.le: "<=",
+            operator.eq: "==", operator.ne: "!="}
+# NumPy functions of elements that are not ufuncs: their one-element forms (rules.py)
+_SELECTIONS = {np.where: "where", np.clip: "clip"}
 # Statements that cannot write memory: a fused tree may be computed later than
 # where its inner operations stood only past these.
 _PURE_EXPRS = {"binop", "unary", "getattr", "getitem", "static_getitem", "build_tuple",
@@ -70,7 +75,8 @@ def _float_array(t):
 def _leaf_type(t, ndim):
     """Whether a value of type ``t`` can be an operand of a fused tree of ``ndim`` dims."""
     if isinstance(t, types.Array):
-        return isinstance(t.dtype, (types.Float, types.Integer)) and t.ndim <= ndim
+        return isinstance(t.dtype, (types.Float, types.Integer, types.Boolean)) and \
+            t.ndim <= ndim
     return isinstance(t, (types.Float, types.Integer)) and not isinstance(t, types.Boolean)
 
 
@@ -79,6 +85,12 @@ def _ufunc(fnty):
     if isinstance(key, np.ufunc) and key.nout == 1 and rule_for(key) is not None:
         return key
     return None
+
+
+def _selection(fnty):
+    """``np.where`` or ``np.clip`` (of three operands), when ``fnty`` types one."""
+    key = getattr(fnty, "typing_key", None)
+    return key if key in _SELECTIONS else None
 
 
 class _Block:
@@ -95,18 +107,30 @@ class _Block:
         """(symbol or ufunc, operand vars) of a fusable element-wise statement, else None."""
         if not isinstance(stmt, ir.Assign) or not isinstance(stmt.value, ir.Expr):
             return None
-        if not _float_array(self.typemap.get(stmt.target.name)):
+        t = self.typemap.get(stmt.target.name)
+        if not (isinstance(t, types.Array) and t.ndim > 0):
             return None
-        value, ndim = stmt.value, self.typemap[stmt.target.name].ndim
-        if value.op == "binop" and value.fn in _BINARY:
+        value, ndim = stmt.value, t.ndim
+        if isinstance(t.dtype, types.Boolean):      # a comparison, inside a tree
+            if value.op == "binop" and value.fn in _COMPARE:
+                found = (_COMPARE[value.fn], [value.lhs, value.rhs])
+            else:
+                return None
+        elif not isinstance(t.dtype, types.Float):
+            return None
+        elif value.op == "binop" and value.fn in _BINARY:
             found = (_BINARY[value.fn], [value.lhs, value.rhs])
         elif value.op == "unary" and value.fn == operator.neg:
             found = ("neg", [value.value])
         elif value.op == "call" and not value.kws and value.vararg is None:
-            ufunc = _ufunc(self.typemap.get(value.func.name))
-            if ufunc is None or ufunc.nin != len(value.args):
+            fnty = self.typemap.get(value.func.name)
+            ufunc, selection = _ufunc(fnty), _selection(fnty)
+            if ufunc is not None and ufunc.nin == len(value.args):
+                found = (ufunc, list(value.args))
+            elif selection is not None and len(value.args) == 3:
+                found = (_SELECTIONS[selection], list(value.args))
+            else:
                 return None
-            found = (ufunc, list(value.args))
         else:
             return None
         if all(_leaf_type(self.typemap.get(v.name), ndim) for v in found[1]):
@@ -127,7 +151,8 @@ class _Block:
             return not isinstance(self.typemap.get(value.lhs.name), types.Array)
         if value.op == "call":
             fnty = self.typemap.get(value.func.name)
-            return _ufunc(fnty) is not None or getattr(fnty, "typing_key", None) is slice
+            return _ufunc(fnty) is not None or _selection(fnty) is not None or \
+                getattr(fnty, "typing_key", None) is slice
         return False
 
     def absorbable(self, var, parent_pos, ndim):
@@ -326,6 +351,8 @@ def function_source(tree, typemap, name, plain=frozenset()):
             return "(-%s)" % element(args[0])
         if isinstance(kind, np.ufunc):
             return "np.%s(%s)" % (kind.__name__, ", ".join(element(a) for a in args))
+        if kind in ("where", "clip"):   # one element's (rules.where, rules.clip)
+            return "%s(%s)" % (kind, ", ".join(element(a) for a in args))
         if kind == "/":     # NumPy's division: x / 0 is inf, as for arrays, not an error
             return "np.true_divide(%s, %s)" % (element(args[0]), element(args[1]))
         return "(%s %s %s)" % (element(args[0]), kind, element(args[1]))
@@ -383,7 +410,8 @@ def find_trees(func_ir, typemap):
                 stmt.value.op == "inplace_binop" and stmt.value.fn in _INPLACE and \
                 _float_array(typemap.get(stmt.value.lhs.name)) and \
                 _updates_with(fb, stmt, k)
-            if not inplace and fb.op(stmt) is None:
+            if not inplace and (fb.op(stmt) is None or
+                                not _float_array(typemap[stmt.target.name])):
                 continue
             tree = _Tree(fb, k, inplace)
             taken.update(id(s) for s in tree.members)
@@ -403,7 +431,8 @@ def fuse(state):
     plains = [plain_axes(func_ir, state.typemap, tree) for tree in trees]   # (IR as Numba made it)
     for n, (tree, plain) in enumerate(zip(trees, plains)):
         name = "_fused%d" % n
-        ns = {"np": np, "broadcast_size": broadcast_size, "broadcast_into": broadcast_into}
+        ns = {"np": np, "broadcast_size": broadcast_size, "broadcast_into": broadcast_into,
+              "where": where, "clip": clip}
         exec(function_source(tree, state.typemap, name, plain), ns)
         _inline(func_ir, worker, tree, ns[name])
     # (each generated variable is assigned once, and Numba's ``for`` keeps its state in

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba.core import types
+from numba.extending import register_jitable
 
 from . import array_runtime
 
@@ -122,6 +123,23 @@ defrule(np.fmin, *RULES[min].partials)
 defrule(np.where, ZERO, "(1.0 if {0} else 0.0)", "(0.0 if {0} else 1.0)")
 defrule(np.clip, "(1.0 if {1} <= {0} <= {2} else 0.0)", "(1.0 if {0} < {1} else 0.0)",
         "(1.0 if {0} > {2} else 0.0)")
+
+
+@register_jitable
+def where(condition, x, y):
+    """``np.where`` of one element (fused loops; Numba's ``np.where`` of numbers makes
+    a 0-d array)."""
+    return x if condition else y
+
+
+@register_jitable
+def clip(x, low, high):
+    """``np.clip`` of one element (fused loops; Numba's needs an array)."""
+    return min(max(x, low), high)
+
+
+RULES[where] = RULES[np.where]
+RULES[clip] = RULES[np.clip]
 
 
 # Whole-array operations: reductions, linear algebra, shape changes.

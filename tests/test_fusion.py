@@ -226,3 +226,58 @@ def test_operands_of_one_known_shape_are_read_with_the_loop_indices(f, args, pla
     got = g(*args)
     assert fused(g, *args) and multiplied(g, *args) is not plain
     np.testing.assert_allclose(got, fd_array(f, args, 0), rtol=1e-6, atol=1e-8)
+
+
+@njit
+def upwind(u0, c, steps):
+    """Upwind transport with np.where, a clipped loss: comparisons, np.where and
+    np.clip fused with the arithmetic around them."""
+    u = u0.copy()
+    for _ in range(steps):
+        u[1:] -= c * np.where(u[1:] - u[:-1] > 0.0, u[1:] - u[:-1], 0.5 * (u[1:] - u[:-1]))
+    return np.sum(np.clip(u, -0.4, 0.6) ** 2)
+
+
+@njit
+def masked(x, mask, y):
+    return np.sum(np.where(mask, x * y, -x) + np.clip(x * 2.0, y, 1.0))
+
+
+def test_where_clip_and_comparisons_are_fused():
+    u0 = np.sin(np.linspace(0.0, 4.0, 11))
+    args = (u0, 0.3, 6)
+    g = numbad.grad(upwind, argnums=(0, 1))
+    gu, gc = g(*args)
+    source = g.source(*args)
+    assert "= _g_where(_fused" in source and "= _g_clip(_fused" in source     # in loops
+    np.testing.assert_allclose(gu, fd_array(upwind, args, 0), rtol=1e-6, atol=1e-8)
+    assert gc == pytest.approx(scalar_fd(upwind, args, 1), rel=1e-6)
+    value, tangent = numbad.jvp(upwind, args, (np.cos(u0), 0.0, 0))
+    h = 1e-6
+    assert tangent == pytest.approx((upwind(u0 + h * np.cos(u0), 0.3, 6) -
+                                     upwind(u0 - h * np.cos(u0), 0.3, 6)) / (2 * h), rel=1e-6)
+    x, y = np.linspace(-1.0, 1.0, 7), np.linspace(-0.5, 0.2, 7)
+    mask = x > 0.1
+    gm = numbad.grad(masked, argnums=(0, 2))
+    gx, gy = gm(x, mask, y)
+    assert fused(gm, x, mask, y)
+    np.testing.assert_allclose(gx, fd_array(masked, (x, mask, y), 0), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gy, fd_array(masked, (x, mask, y), 2), rtol=1e-6, atol=1e-8)
+
+
+def test_where_and_clip_match_jax():
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    jax.config.update("jax_enable_x64", True)
+
+    def loss(u0, c, steps):
+        u = u0
+        for _ in range(steps):
+            d = u[1:] - u[:-1]
+            u = u.at[1:].add(-c * jnp.where(d > 0.0, d, 0.5 * d))
+        return jnp.sum(jnp.clip(u, -0.4, 0.6) ** 2)
+    u0 = np.cos(np.linspace(0.0, 5.0, 9))
+    got = numbad.grad(upwind, argnums=(0, 1))(u0, 0.25, 4)
+    want = jax.grad(loss, argnums=(0, 1))(u0, 0.25, 4)
+    np.testing.assert_allclose(got[0], np.asarray(want[0]), rtol=1e-10, atol=1e-12)
+    assert got[1] == pytest.approx(float(want[1]), rel=1e-10)
