@@ -1020,9 +1020,29 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
                 self.emit_save_overwritten(src, stmt, not self.in_reserved_loop(label))
             src(*self.primal.render(stmt))
             if kind(stmt) == "Assign" and self.role(stmt.target.name) == "buffer":
-                src("%s = np.zeros_like(%s)" % (self.bar(stmt.target.name),
-                                                self.names.var(stmt.target.name)))
+                self.emit_buffer_bar(src, stmt.target.name)
         self.emit_pushes(src, label, plan)
+
+    def emit_buffer_bar(self, src, name):
+        """The adjoint array of fresh buffer ``name``. One made in a loop whose memory no
+        phi takes (double buffering hands adjoints on) is allocated again only when its
+        shape changes: the reverse sweep zeroes it
+        after each use (emit_array_adjoint), so the one made before is zero here."""
+        bar, var = self.bar(name), self.names.var(name)
+        family = self.family_key(name)
+        if self.info.defs[name][0] in self.info.in_loop and not any(
+                self.family_key(v) == family for v in self.phi_names()):
+            src("if %s.shape != %s.shape:" % (bar, var))
+            src("    %s = np.zeros_like(%s)" % (bar, var))
+        else:
+            src("%s = np.zeros_like(%s)" % (bar, var))
+
+    def phi_names(self):
+        """The variables phis of the function set or take."""
+        return self.memoized("_phi_names", None, lambda _: {
+            n for b in self.info.labels for s in self.assigns(b) if self.is_phi(s)
+            for n in [s.target.name] + [v.name for v in s.value.incoming_values
+                                        if kind(v) == "Var"]})
 
     def emit_overlap_guard(self, src, stmt):
         """Before ``a += b`` on arrays that may share memory: refuse at run time when they

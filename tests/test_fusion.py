@@ -45,6 +45,9 @@ def test_slice_stencils_are_fused_and_tape_only_what_they_overwrite(f, u0):
     assert g.stats["tape_bytes"] <= steps * (8 * interior + 200)
     assert numbad.grad(f, argnums=(0, 1), checkpoint="binomial")(*args)[1] == \
         pytest.approx(ga, rel=1e-12)
+    # the update's temporary is made each step; its adjoint, zeroed by the reverse
+    # sweep after each use, only when its shape changes
+    assert "if _fused0_t_bar.shape != _fused0_t.shape:" in g.source(*args)
 
 
 def test_stencil_tangents_and_hessian_vector_products():
