@@ -147,10 +147,11 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         self.copies_allowed = True
         self.restored = set()   # families whose overwritten values are taped at each write
         self.hoisted = {}       # loop header -> values fixed while it runs, taped where left
+        self.rebuilt = {}       # loop header -> views built again where its reverse starts
         self.plans = {b: self.plan_block(b) for b in info.labels}
         self.restored = self.choose_restored()
         if self.restored:
-            self.hoisted = {}
+            self.hoisted, self.rebuilt = {}, {}
             self.plans = {b: self.plan_block(b) for b in info.labels}
 
     def refuse_stale_array_reads(self):
@@ -504,7 +505,10 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             hoist = self.hoist_loop(name, label)
             view = s is None and (is_view(info, d) or self.view_object(d))
             if view and hoist is not None:
-                self.hoisted.setdefault(hoist, {})[name] = None  # kept once a loop run
+                if self.fixed_slice(d):     # built again where the loop's reverse starts
+                    self.rebuilt.setdefault(hoist, {})[name] = d
+                else:                       # kept once a loop run
+                    self.hoisted.setdefault(hoist, {})[name] = None
                 continue
             if view or s is None and _holds_slices(info.type_of(name)):
                 # a view (or the slice it takes) is cheaper to rebuild than to keep (its
@@ -546,6 +550,13 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
                 **taped,
                 "snapshots": snapshots if label in info.in_loop else [],
                 "local_snapshots": [] if label in info.in_loop else snapshots}
+
+    def fixed_slice(self, stmt):
+        """``u[1:-1]`` of an array ``u`` assigned before any loop: the same view wherever it
+        is built, and building it costs less than keeping a reference on the tape."""
+        value = stmt.value
+        return self.view_object(stmt) and value.op == "static_getitem" and \
+            not self.defined_in_loop(value.value.name)
 
     def view_object(self, stmt):
         """``a[1:-1]`` giving an array: the reverse sweep may build the same view again,
@@ -1026,8 +1037,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
     def emit_buffer_bar(self, src, name):
         """The adjoint array of fresh buffer ``name``. One made in a loop whose memory no
         phi takes (double buffering hands adjoints on) is allocated again only when its
-        shape changes: the reverse sweep zeroes it
-        after each use (emit_array_adjoint), so the one made before is zero here."""
+        shape changes: the reverse sweep zeroes it after each use (emit_array_adjoint),
+        so the one made before is zero here."""
         bar, var = self.bar(name), self.names.var(name)
         family = self.family_key(name)
         if self.info.defs[name][0] in self.info.in_loop and not any(
@@ -1191,10 +1202,9 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         """(floats, ints): at most what one pass through innermost loop ``header``'s blocks
         pushes, when the forward sweep makes room for the whole loop on its way in
         (``emit_reserve``), so that the loop's pushes and back edge check nothing; else
-        None. That needs the count on the way in and
-        nothing but numbers pushed (no arrays: their bytes are known only when taken).
-        The count on the way in is the range's length (a loop left by its test only),
-        whether the reverse sweep counts it again or pops it."""
+        None. That needs the count on the way in (the range's length: a loop left by its
+        test only, whether the reverse sweep counts it again or pops it) and nothing but
+        numbers pushed (no arrays: their bytes are known only when taken)."""
         return self.memoized("_reserved", header, self._per_iteration)
 
     def _per_iteration(self, header):
@@ -1395,6 +1405,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         info = self.info
         for header in reversed(self.exited_loops(pred, label)):
             self.emit_pops(src, self.hoisted_plan(header))
+            for stmt in self.rebuilt.get(header, {}).values():
+                src(*self.primal.render(stmt))
         if pred in info.counted_headers and label not in info.loop_body[pred] and \
                 self.recount(pred) is not None:     # into a loop from where its test left
             src("%s = %s" % (self.counter(pred), self.recount(pred)))
