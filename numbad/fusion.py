@@ -77,7 +77,7 @@ def _leaf_type(t, ndim):
     if isinstance(t, types.Array):
         return isinstance(t.dtype, (types.Float, types.Integer, types.Boolean)) and \
             t.ndim <= ndim
-    return isinstance(t, (types.Float, types.Integer)) and not isinstance(t, types.Boolean)
+    return isinstance(t, (types.Float, types.Integer))     # (a bool is neither)
 
 
 def _ufunc(fnty):
@@ -88,9 +88,8 @@ def _ufunc(fnty):
 
 
 def _selection(fnty):
-    """``np.where`` or ``np.clip`` (of three operands), when ``fnty`` types one."""
-    key = getattr(fnty, "typing_key", None)
-    return key if key in _SELECTIONS else None
+    """"where" or "clip" when ``fnty`` types ``np.where`` or ``np.clip``, else None."""
+    return _SELECTIONS.get(getattr(fnty, "typing_key", None))
 
 
 class _Block:
@@ -128,7 +127,7 @@ class _Block:
             if ufunc is not None and ufunc.nin == len(value.args):
                 found = (ufunc, list(value.args))
             elif selection is not None and len(value.args) == 3:
-                found = (_SELECTIONS[selection], list(value.args))
+                found = (selection, list(value.args))
             else:
                 return None
         else:
@@ -276,8 +275,7 @@ def _index_items(func_ir, typemap, getitem):
         variables = [getitem.index]
     items = []
     for v in variables:
-        if isinstance(typemap.get(v.name), types.Integer) and \
-                not isinstance(typemap.get(v.name), types.Boolean):
+        if isinstance(typemap.get(v.name), types.Integer):     # (a bool is not one)
             items.append("int")
             continue
         call = guard(get_definition, func_ir, v)
