@@ -142,6 +142,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         self.snapshots = {}     # (id of statement, array name) -> name of its copy
         self.local_bars = self.block_local_bars()
         self.held = {}          # id(element read) -> the local its adjoint gathers in
+        self.read_once = set()  # ids of element reads made once where a loop's reverse starts
         self.view_bars = {}     # view -> the local holding its adjoint (a view) in a loop
         self.written = set()
         self.copies_allowed = True
@@ -776,9 +777,11 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         taken = preds[sides.index(term.truebr)]
         return condition, taken, preds[1 - preds.index(taken)]
 
-    def recomputed_int(self, name, label, depth=0):
+    def recomputed_int(self, name, label, depth=0, fixed=()):
         """Source of int or bool ``name`` computed again in the reverse of ``label`` from
-        loop indices, constants and values fixed before any loop, or None."""
+        loop indices, constants and values fixed before any loop, or None. ``fixed``: a
+        loop's blocks, whose own loop indices are refused (``name`` must be one value
+        while that loop runs)."""
         info = self.info
         if depth > 8 or name not in info.defs or \
                 not isinstance(info.type_of(name), (types.Integer, types.Boolean)):
@@ -788,21 +791,21 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             return repr(value)
         index = self.loop_index(name, label, depth)
         if index is not None:
-            return "(%s)" % index
+            return None if info.defs[name][0] in fixed else "(%s)" % index
         if not self.defined_in_loop(name):
             return self.names.var(name)
         value = info.defs[name][1].value
         if kind(value) == "Var":
-            return self.recomputed_int(value.name, label, depth + 1)
+            return self.recomputed_int(value.name, label, depth + 1, fixed)
         if kind(value) != "Expr":
             return None
         if value.op == "binop" and value.fn in _INT_OPERATORS:
-            lhs = self.recomputed_int(value.lhs.name, label, depth + 1)
-            rhs = self.recomputed_int(value.rhs.name, label, depth + 1)
+            lhs = self.recomputed_int(value.lhs.name, label, depth + 1, fixed)
+            rhs = self.recomputed_int(value.rhs.name, label, depth + 1, fixed)
             if lhs is not None and rhs is not None:
                 return "(%s %s %s)" % (lhs, _INT_OPERATORS[value.fn], rhs)
         if value.op == "call" and info.callee(value) is bool and len(value.args) == 1:
-            inner = self.recomputed_int(value.args[0].name, label, depth + 1)
+            inner = self.recomputed_int(value.args[0].name, label, depth + 1, fixed)
             return None if inner is None else "bool(%s)" % inner
         return None
 
@@ -879,8 +882,12 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
 
     def emit_open_tape(self, src, tape):
         pos, cap, _ = TAPES[tape]
-        src("%s = _tape_new(256)" % tape, "%s = _tape_capacity(%s)" % (cap, tape),
-            "%s = 0" % pos)
+        src("%s = _tape_new(256)" % tape, "%s = 0" % pos)
+        if self.scheme != "guarded":
+            src("%s = _tape_capacity(%s)" % (cap, tape))
+        else:   # (a pooled tape may be larger: what it holds past its share goes unused)
+            src("%s = min(_tape_capacity(%s), %d)" % (cap, tape,
+                                                      self.budget // (8 * len(self.tapes))))
 
     def emit_memory_bar(self, src, name):
         """The adjoint array of an argument array (zero: the result is all that is seeded)."""
@@ -1110,11 +1117,23 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             src("%s += %d" % (pos, len(items)))
 
     def emit_room(self, src, tape, count):
-        """Grow ``tape`` so that it holds ``count`` (an int, or source) more entries."""
+        """Grow ``tape`` so that it holds ``count`` (an int, or source) more entries. With
+        the "guarded" scheme the budget is checked here, as the tape grows (not at each
+        push): it doubles no further than the budget allows, and raises if what it must
+        hold does not fit."""
         pos, cap, _ = TAPES[tape]
-        src("if %s + %s > %s:" % (pos, count, cap),
-            "    %s = max(2 * %s, %s + %s)" % (cap, cap, pos, count),
-            "    %s = _tape_resize(%s, %s)" % (tape, tape, cap))
+        src("if %s + %s > %s:" % (pos, count, cap))
+        if self.scheme != "guarded":
+            src("    %s = max(2 * %s, %s + %s)" % (cap, cap, pos, count))
+        else:
+            others = [TAPES[t][1] for t in self.tapes if t != tape]
+            arrays = " + _ab" if self.array_tapes else ""
+            limit = ("(%d - _ab) // 8" % self.budget if arrays else str(self.budget // 8)) \
+                + "".join(" - " + c for c in others)
+            src("    %s = max(min(2 * %s, %s), %s + %s)" % (cap, cap, limit, pos, count))
+            src("    if 8 * (%s)%s > %d:" % (" + ".join([cap] + others), arrays, self.budget))
+            self.emit_over_budget(src, "        ")
+        src("    %s = _tape_resize(%s, %s)" % (tape, tape, cap))
 
     def emit_pushes(self, src, label, plan):
         self.emit_plan_pushes(src, plan, not self.in_reserved_loop(label),
@@ -1187,16 +1206,21 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             self.continue_forward(src, dest)
 
     def emit_budget_check(self, src, more="0"):
-        """With the "guarded" scheme: raise TapeOverBudget if the tapes (and ``more`` bytes
-        about to be pushed) outgrow the budget."""
-        if self.scheme != "guarded":
+        """With the "guarded" scheme, where arrays go on the tape (their bytes are counted
+        as they are pushed; ``emit_room`` checks the number tapes as they grow): raise
+        TapeOverBudget if the tapes (and ``more`` bytes about to be pushed) outgrow the
+        budget."""
+        if self.scheme != "guarded" or not self.array_tapes:
             return
-        # (memory is given back first: raising from compiled code releases nothing)
         src("if %s%s > %d:" % (self.tape_usage(), "" if more == "0" else " + " + more,
                                self.budget))
-        src(*["    _tape_free(%s)" % t for t in self.tapes])
-        src(*["    %s.clear()" % t for t in sorted(self.array_tapes.values())])
-        src("    raise _TapeOverBudget('numbad: the tape outgrew the memory budget')")
+        self.emit_over_budget(src, "    ")
+
+    def emit_over_budget(self, src, indent):
+        # (memory is given back first: raising from compiled code releases nothing)
+        src(*[indent + "_tape_free(%s)" % t for t in self.tapes])
+        src(*[indent + "%s.clear()" % t for t in sorted(self.array_tapes.values())])
+        src(indent + "raise _TapeOverBudget('numbad: the tape outgrew the memory budget')")
 
     def reserved(self, header):
         """(floats, ints): at most what one pass through innermost loop ``header``'s blocks
@@ -1350,11 +1374,13 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         for name, index in plan["indices"]:
             src("%s = %s" % (self.names.var(name), index))
         for stmt in plan["recompute"]:
-            src(*self.primal.render(stmt))
+            if id(stmt) not in self.read_once:
+                src(*self.primal.render(stmt))
         for stmt in reversed(plan["restores"]):
             self.emit_restore(src, stmt)
         for stmt in plan["recompute_after"]:
-            src(*self.primal.render(stmt))
+            if id(stmt) not in self.read_once:
+                src(*self.primal.render(stmt))
         for ret_label, var in self.returns:
             if ret_label == label and self.active(var):
                 if self.is_array(var):
@@ -1642,11 +1668,19 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
 
     @contextlib.contextmanager
     def adjoints_held(self, src, header):
-        """While the reverse of loop ``header`` is written: the adjoints of its element reads
-        at one place for the whole loop (``invariant_reads``) gather in locals, added to
-        their arrays' adjoints once, where the loop's reverse ends (``flush()``). LLVM
-        cannot keep them in registers itself: it cannot tell the adjoint arrays apart
-        from the arrays the loop reads."""
+        """While the reverse of loop ``header`` is written: the element reads that read one
+        element the whole loop (``fixed_reads``) are made once, here, not at every
+        iteration (``reads_once``), and the adjoints of those that have one gather in
+        locals, added to their arrays' adjoints once, where the loop's reverse ends
+        (``flush()``). LLVM does neither itself: it cannot tell the adjoint arrays it
+        stores to apart from the arrays the loop reads."""
+        once = [(s, at) for s, at in self.reads_once(header) if id(s) not in self.read_once]
+        if once:    # (guarded: an index may be out of range where the loop never ran)
+            src("if %s > 0:" % self.counter(header))
+            for stmt, index in once:
+                self.read_once.add(id(stmt))
+                src("    %s = %s[%s]" % (self.names.var(stmt.target.name),
+                                         self.names.var(stmt.value.value.name), index))
         reads = [v for v in self.invariant_reads(header) if id(v) not in self.held]
         for value in reads:
             self.held[id(value)] = self.names.fresh("_held")
@@ -1658,12 +1692,15 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             self.view_bars[name] = local
 
         def flush():
-            for value in reads:
+            for value in reads:     # (not where the loop never ran: its index may be out
+                held = self.held[id(value)]     # of range, or not computed at all)
                 slot = "%s[%s]" % (self.bar(value.value.name), self.held_index(value.index, header))
-                src("%s += %s" % (slot, self.held[id(value)]))
+                src("if %s != 0.0:" % held, "    %s += %s" % (slot, held))
         try:
             yield flush
         finally:
+            for stmt, _ in once:
+                self.read_once.discard(id(stmt))
             for value in reads:
                 del self.held[id(value)]
             for name in views:
@@ -1698,11 +1735,11 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         return self.role(name) == "memory" or \
             self.role(name) == "buffer" and self.info.defs[name][0] not in body
 
-    def invariant_reads(self, header):
-        """Element reads ``a[i]`` in loop ``header`` of a float array whose adjoint exists
-        (not a "value" role) where ``a`` and ``i`` come from outside the loop and nothing
-        in the loop writes ``a``'s family or passes an array to a call: each adds to one
-        element of the adjoint, which nothing else in the loop touches."""
+    def fixed_reads(self, header):
+        """Float element reads ``x = a[i]`` in loop ``header`` that read one element the
+        whole time the loop runs: ``a`` comes from outside the loop, ``i`` has one value
+        in it (``held_index``), and nothing in the loop writes ``a``'s family or passes an
+        array to a call."""
         info = self.info
         body = info.loop_body[header]
         stmts = [s for b in body for s in info.blocks[b].body]
@@ -1715,32 +1752,56 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         for s in stmts:
             value = s.value if kind(s) == "Assign" else None
             if kind(value) != "Expr" or value.op != "getitem" or \
-                    not is_float(info.type_of(s.target.name)) or \
-                    not self.active(s.target.name) or not self.active(value.value.name):
+                    not is_float(info.type_of(s.target.name)):
                 continue
             base = value.value.name
-            if self.role(self.owner(base)) == "value" or \
-                    self.family_key(base) in written or base in info.opaquely_written or \
+            if self.family_key(base) in written or base in info.opaquely_written or \
                     info.defs.get(base, (None,))[0] in body or \
                     self.held_index(value.index, header) is None:
                 continue
-            out.append(value)
+            out.append(s)
         return out
 
-    def held_index(self, index, header):
+    def invariant_reads(self, header):
+        """The ``fixed_reads`` of loop ``header`` whose adjoints exist (of active arrays
+        not in a "value" role): each adds to one element of the adjoint, which nothing
+        else in the loop touches."""
+        return [s.value for s in self.fixed_reads(header)
+                if self.active(s.target.name) and self.active(s.value.value.name)
+                and self.role(self.owner(s.value.value.name)) != "value"]
+
+    def reads_once(self, header):
+        """(read, source of its index where the reverse of loop ``header`` starts) for each
+        of its ``fixed_reads`` that the reverse makes again (not taped) from an array
+        made before any loop: the element holds the same value all through the loop's
+        reverse (nothing in the loop writes the array, so nothing there puts old values
+        back)."""
+        body = self.info.loop_body[header]
+        again = {id(s) for b in body for key in ("recompute", "recompute_after")
+                 for s in self.plans[b][key]}
+        out = []
+        for s in self.fixed_reads(header):
+            if id(s) in again and not self.defined_in_loop(s.value.value.name):
+                index = self.held_index(s.value.index, header, at_start=True)
+                if index is not None:
+                    out.append((s, index))
+        return out
+
+    def held_index(self, index, header, at_start=False):
         """Source of ``index`` where the reverse of loop ``header`` ends, when it has one
-        value while the loop runs, else None: made outside the loop, or a tuple made in it
-        of constants and of ints the reverse computes again (``pos[i, 0]`` in a loop
-        over ``j``: Numba builds ``(i, 0)`` inside the loop)."""
+        value while the loop runs, else None: made outside the loop, or made in it from
+        ints the reverse computes again that do not change while it runs (``pos[i, 0]``
+        or ``y[i + 1]`` in a loop over ``j``: Numba builds ``(i, 0)`` and ``i + 1``
+        inside the loop). ``at_start``: where the reverse starts, before any of its
+        blocks has computed anything again, so an index made in an enclosing loop is
+        computed again too (from that loop's counter)."""
         info, body = self.info, self.info.loop_body[header]
         label, stmt = info.defs.get(index.name, (None, None))
-        if label not in body:
+        if label not in body and not (at_start and self.defined_in_loop(index.name)):
             return self.primal.operand(index)
         if not (kind(stmt.value) == "Expr" and stmt.value.op == "build_tuple"):
-            return None
-        items = [repr(info.constant(v.name)[1]) if info.constant(v.name)[0] else
-                 None if info.defs.get(v.name, (None,))[0] in body else
-                 self.recomputed_int(v.name, header) for v in stmt.value.items]
+            return self.recomputed_int(index.name, header, fixed=body)
+        items = [self.recomputed_int(v.name, header, fixed=body) for v in stmt.value.items]
         return None if None in items else "(%s,)" % ", ".join(items)
 
     def emit_rule_adjoint(self, src, stmt):

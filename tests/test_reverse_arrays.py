@@ -1,6 +1,10 @@
 """Float arrays as differentiated arguments: element reads, views, calls; what is refused."""
 import math
+import os
+import pathlib
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -292,9 +296,9 @@ def test_adjoints_of_reads_at_one_place_gather_in_locals(rng):
 
 
 def held_pairs(p, c):
-    """Reads ``p[i, k]`` at one place for a whole loop over ``j`` (Numba builds the index
-    tuple inside that loop), in a loop that may not run (``i == n - 1``); ``p[i, 1 - k]``
-    (an index computed inside the loop) is not held."""
+    """Reads ``p[i, k]`` and ``p[i, 1 - k]`` at one place for a whole loop over ``j``
+    (Numba builds the index tuples, and ``1 - k``, inside that loop), in a loop that may
+    not run (``i == n - 1``)."""
     n = p.shape[0]
     s = 0.0
     for i in range(n):
@@ -312,4 +316,56 @@ def test_adjoints_of_reads_at_a_tuple_index_fixed_in_the_loop_gather_in_locals(r
         np.testing.assert_allclose(got, fd_array(held_pairs, (p, c), i), rtol=1e-6,
                                    atol=1e-9)
     held = re.findall(r"(\w+)_bar\[\(.*\)\] \+= _held", g.source(p, c))
-    assert held == ["p"]
+    assert held == ["p", "p"]
+
+
+def triangle(x, a):
+    """GMM's triangular product: ``c[j]``, ``c[m]`` and ``c[j + 1]`` are read at one
+    place for the whole loop over ``l``, from an array written before it (its old
+    values taped); in the last pass over ``j`` that loop never runs and ``m = j + 1``
+    is out of range."""
+    n = x.shape[0]
+    c = np.empty(n)
+    y = np.empty(n)
+    s = 0.0
+    for k in range(a.shape[0]):
+        for j in range(n):
+            c[j] = x[j] - a[k, j]
+            y[j] = c[j] * a[k, j]
+        idx = 0
+        for j in range(n):
+            m = j + 1
+            for l in range(m, n):
+                y[l] += a[k, idx % n] * c[j] * c[m] + c[j + 1]
+                idx += 1
+        for j in range(n):
+            s += y[j] * y[j]
+    return s
+
+
+def test_element_reads_fixed_in_a_loop_are_made_once_where_its_reverse_starts(rng):
+    x, a = rng.normal(size=5), rng.normal(size=(3, 5))
+    g = numbad.grad(triangle, argnums=(0, 1))
+    for got, i in zip(g(x, a), (0, 1)):
+        np.testing.assert_allclose(got, fd_array(triangle, (x, a), i), rtol=1e-6, atol=1e-9)
+    source = g.source(x, a)
+    once = re.findall(r"if _iterations\d+ > 0:\n(?:\s+\w+ = c\[(.*)\]\n)+", source)
+    assert len(once) == 1, source
+    # c[j] and c[m], once each (the adjoint of the sum needs no c[j + 1]); three held
+    reverse = source.split("# ---- reverse sweep")[1]
+    assert len(re.findall(r"\w+ = c\[", reverse)) == 2
+    assert re.findall(r"(\w+)_bar\[.*\] \+= _held", reverse) == ["c"] * 3
+
+
+def test_element_reads_made_once_stay_in_range_where_the_loop_never_ran():
+    """With Numba's bounds checks on, reading ``c[m]`` for the loop over ``l`` that does
+    not run (or adding to its adjoint) raises IndexError."""
+    code = ("import numpy as np, numbad\n"
+            "from tests.test_reverse_arrays import triangle\n"
+            "rng = np.random.default_rng(0)\n"
+            "print(numbad.grad(triangle)(rng.normal(size=4), rng.normal(size=(2, 4))))\n")
+    root = pathlib.Path(__file__).resolve().parents[1]
+    env = dict(os.environ, NUMBA_BOUNDSCHECK="1", PYTHONPATH=str(root))
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
