@@ -421,10 +421,21 @@ def _read_only_arrays(info):
                     if (rule_for(fn) is not None or array_rule_for(fn) is not None
                             or fn in PURE_CALLS or is_allocation(info, stmt)):
                         continue
-                    for v in call_inputs(info, value):
+                    for v in _inputs_a_call_may_write(info, value):
                         if v.name in arrays:
                             opaque |= family_of(v.name)
     return arrays - written - opaque, opaque
+
+
+def _inputs_a_call_may_write(info, value):
+    """The variables call ``value`` hands over that the callee may write into: for an
+    ``@njit`` function of the user's, the array arguments whose memory it may change
+    (``changed_params``); for anything else, everything it gets."""
+    fn = info.callee(value)
+    if _is_jit_function(fn) and not _numbad_own(fn) and not value.kws and \
+            len(value.args) == len(call_arg_types(info, value)):
+        return [value.args[i] for i in changed_params(fn, call_arg_types(info, value))]
+    return call_inputs(info, value)
 
 
 def method_receiver(info, value):
@@ -658,15 +669,26 @@ def _numbad_own(fn):
         fn.py_func.__module__.startswith("numbad_generated_")
 
 
-_WRITTEN_PARAMS = {}
+_CALLEE_PARAMS = {}
 
 
 def written_params(fn, arg_types):
     """Indices of the array arguments that ``@njit`` function ``fn`` (for Numba types
     ``arg_types``) updates in place, itself or through the functions it calls."""
+    return _callee_params(fn, arg_types)[0]
+
+
+def changed_params(fn, arg_types):
+    """Indices of the array arguments whose memory ``@njit`` function ``fn`` may change:
+    those it updates in place (``written_params``), and those it hands on out of the
+    transforms' sight (into a container, to a call without a rule)."""
+    return _callee_params(fn, arg_types)[1]
+
+
+def _callee_params(fn, arg_types):
     key = (fn.py_func, tuple(arg_types))
-    if key not in _WRITTEN_PARAMS:
-        _WRITTEN_PARAMS[key] = set()        # (a recursive call is refused elsewhere)
+    if key not in _CALLEE_PARAMS:
+        _CALLEE_PARAMS[key] = set(), set()      # (a recursive call is refused elsewhere)
         info = FunctionInfo(frontend.typed_ir(fn.py_func, tuple(arg_types)))
         written = set()
         for memory, _ in memory_writes(info):
@@ -684,10 +706,12 @@ def written_params(fn, arg_types):
                     if _is_jit_function(callee):
                         for i in written_params(callee, call_arg_types(info, value)):
                             written |= info.family_of(value.args[i].name)
-        _WRITTEN_PARAMS[key] = {i for i, name in info.arg_vars.items()
-                                if isinstance(info.type_of(name), types.Array)
-                                and name in written}
-    return _WRITTEN_PARAMS[key]
+        params = {i: name for i, name in info.arg_vars.items()
+                  if isinstance(info.type_of(name), types.Array)}
+        _CALLEE_PARAMS[key] = ({i for i, name in params.items() if name in written},
+                               {i for i, name in params.items()
+                                if name in written or name not in info.read_only})
+    return _CALLEE_PARAMS[key]
 
 
 def _returns_nonfloat(info, stmt):

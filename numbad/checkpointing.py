@@ -144,7 +144,29 @@ class CheckpointedLoops:
                     raise Unsuitable("an array written in the loop whose memory is not "
                                      "made before it")
                 # else memory made in this iteration: not carried (no array phi but aliases)
+        self.refuse_arrays_changed_after(header)
         return LoopState(floats, ints, bools, sorted(arrays | swapped), counter, refs, fresh)
+
+    def refuse_arrays_changed_after(self, header):
+        """Iterations run again in the reverse sweep read the arrays loop ``header`` reads
+        as they are then: Unsuitable if one it does not write (its state) may be changed
+        after the loop without the reverse sweep putting the old values back (an array
+        of ints, or a float family taped where read rather than restored)."""
+        info = self.info
+        body = info.loop_body[header]
+        state = {self.written_family(s) for b in body for s in info.blocks[b].body}
+        for label in body:
+            for stmt in info.blocks[label].body:
+                if kind(stmt) == "Assign" and kind(stmt.value) == "Expr" and \
+                        stmt.value.op == "getattr":
+                    continue        # (a shape does not change)
+                for v in stmt.list_vars():
+                    family = self.family_key(v.name)
+                    if isinstance(info.type_of(v.name), types.Array) and \
+                            not (self.is_array(v.name) and (family in state or
+                                                           family in self.restored)) and \
+                            self.written_later(stmt, label, v.name):
+                        raise Unsuitable("an array the loop reads, changed after it")
 
     def made_each_step(self, name, header):
         """Whether array phi ``name`` of loop ``header`` gets, each iteration, an array

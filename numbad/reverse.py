@@ -135,7 +135,6 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         self.params = parameters(info, self.names)
         self.returns = return_sites(info)
         self.activity = Activity(info, self.wrt, self.output_vars())
-        self.refuse_stale_array_reads()
         self.bars = {}
         self.deads = {}
         self.array_tapes = {}   # numba array type -> name of the typed list taping it
@@ -154,22 +153,6 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         if self.restored:
             self.hoisted, self.rebuilt = {}, {}
             self.plans = {b: self.plan_block(b) for b in info.labels}
-
-    def refuse_stale_array_reads(self):
-        """A callee's VJP re-reads its array arguments in the reverse sweep: they must not
-        have been overwritten since (in-place updates come with array support)."""
-        if not self.info.writes_arrays:
-            return
-        for label in self.info.labels:
-            for stmt in self.assigns(label):
-                value = stmt.value
-                if (self.active(stmt.target.name) and kind(value) == "Expr"
-                        and value.op == "call" and is_differentiable_callee(self.info.callee(value))
-                        and any(isinstance(self.info.type_of(a.name), types.Array)
-                                for a in value.args)):
-                    raise not_differentiable("a call passing an array to a differentiated "
-                                             "function in code that writes into arrays",
-                                             stmt.loc)
 
     def block_local_bars(self):
         """Active float variables used only in the block that defines them, never by a phi.
@@ -400,10 +383,9 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             return False
         if name in info.opaquely_written:
             return True
-        family = self.family_key(name)
         body = info.blocks[label].body
-        after = body[next(i for i, t in enumerate(body) if t is stmt) + 1:]
-        if any(self.written_family(t) == family for t in after):
+        after = body[_position(body, stmt) + 1:]
+        if any(self.writes_to(t, name) for t in after):
             return True
         seen, work = set(), list(info.succs[label])
         while work:
@@ -411,10 +393,34 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             if b in seen:
                 continue
             seen.add(b)
-            if any(self.written_family(t) == family for t in info.blocks[b].body):
+            if any(self.writes_to(t, name) for t in info.blocks[b].body):
                 return True
             work += info.succs[b]
         return False
+
+    def restored_before(self, stmt, label, name):
+        """Whether the reverse of block ``label`` puts back, before the adjoint of ``stmt``
+        runs, values of array ``name`` that a write earlier in the block changed (the
+        block's restores come first)."""
+        if self.family_key(name) not in self.restored:
+            return False
+        body = self.info.blocks[label].body
+        return any(self.writes_to(t, name) for t in body[:_position(body, stmt)])
+
+    def writes_to(self, stmt, name):
+        """Whether ``stmt`` changes the memory of array ``name``: a float array's as
+        ``written_family`` says; an array of other numbers by any store or in-place
+        operator on its family."""
+        if self.is_array(name):
+            return self.written_family(stmt) == self.family_key(name)
+        k = kind(stmt)
+        if k in ("SetItem", "StaticSetItem"):
+            target = stmt.target.name
+        elif k == "Assign" and kind(stmt.value) == "Expr" and stmt.value.op == "inplace_binop":
+            target = stmt.value.lhs.name
+        else:
+            return False
+        return target in self.info.family_of(name)
 
     def restores(self, label):
         """Statements of ``label`` whose overwritten values are taped, in order."""
@@ -474,8 +480,10 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         need, snapshots = [], []
         for s in active:
             for name in self.needed_by(s):
-                if self.is_array(name) and self.written_later(s, label, name):
-                    # memory written in place later: copied where the statement reads it
+                if self.is_array(name) and (self.written_later(s, label, name) or
+                                            self.restored_before(s, label, name)):
+                    # memory written in place later (or put back before the statement's
+                    # adjoint runs): copied where the statement reads it
                     if not any(s is t and name == n for t, n, _ in snapshots):
                         snapshots.append((s, name, self.snapshot(s, name)))
                 else:
@@ -1088,8 +1096,10 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         if t is None:
             self.emit_push(src, "_ft", [source], checked=checked)
         else:
+            # (the bytes from the view itself, not the list's last item: forward mode,
+            # applied to this code for Hessians, has no tangent of a list item)
             src("%s.append(%s.copy())" % (self.restore_tape(t), source),
-                "_ab += %s[-1].nbytes" % self.restore_tape(t))
+                "_ab += %s.nbytes" % source)
 
     def emit_restore(self, src, stmt):
         """Put back what ``stmt`` overwrote (the reverse sweep is past it)."""
@@ -1097,7 +1107,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         if t is None:
             src("_fp -= 1", "%s = _load_f(_ft, _fp)" % source)
         else:       # the tape's bytes count down too (checkpointing reads the peak)
-            src("_ab -= %s[-1].nbytes" % self.restore_tape(t))
+            src("_ab -= %s.nbytes" % source)
             src(("%s[...] = %s.pop()" if kind(stmt) == "Assign" else "%s = %s.pop()")
                 % (source, self.restore_tape(t)))
 
@@ -1913,6 +1923,11 @@ _INT_OPERATORS = {operator.eq: "==", operator.ne: "!=", operator.lt: "<", operat
                   operator.gt: ">", operator.ge: ">=", operator.add: "+", operator.sub: "-",
                   operator.mul: "*", operator.floordiv: "//", operator.mod: "%",
                   operator.and_: "&", operator.or_: "|", operator.xor: "^"}
+
+
+def _position(body, stmt):
+    """Where statement ``stmt`` is in ``body`` (by identity: IR nodes compare by value)."""
+    return next(i for i, t in enumerate(body) if t is stmt)
 
 
 def _paren(expr):

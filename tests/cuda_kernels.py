@@ -98,8 +98,7 @@ def _pull(pos, mass, eps, i, j):
     return s * dx, s * dy, s * dz
 
 
-# (inlined into the CPU twin by Numba: numbad refuses array-passing calls in code
-# that writes into arrays; kernels inline their device functions anyway)
+# (inlined into the CPU twin by Numba, as kernels inline their device functions)
 pull_device, pull_cpu = cuda.jit(device=True)(_pull), njit(inline="always")(_pull)
 
 

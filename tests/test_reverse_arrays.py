@@ -369,3 +369,21 @@ def test_element_reads_made_once_stay_in_range_where_the_loop_never_ran():
     done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def rule_after_a_write(u0, w):
+    """``np.dot(u, ...)`` reads u after a store the reverse sweep undoes first."""
+    u = u0.copy()
+    s = 0.0
+    for i in range(u.shape[0]):
+        s += u[i] * w[i] * u[i]
+    u[0] = u[1] * s
+    return np.dot(u, w) * np.dot(u, u)
+
+
+def test_array_operands_read_after_a_write_the_reverse_undoes_are_copied(rng):
+    u0, w = rng.normal(size=5), rng.normal(size=5)
+    g = numbad.grad(rule_after_a_write, argnums=(0, 1))
+    for got, i in zip(g(u0, w), (0, 1)):
+        np.testing.assert_allclose(got, fd_array(rule_after_a_write, (u0, w), i), rtol=1e-6,
+                                   atol=1e-9)

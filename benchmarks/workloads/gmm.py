@@ -44,11 +44,10 @@ Contenders:
              triangles scattered by a constant 0/1 matrix: autograd has no
              index assignment)
 
-How the objective is written. numbad refuses (NotDifferentiableError) a call
-that passes an array to an ``@njit`` function from a function that writes
-into arrays, so the two logsumexps are written out inline instead of calling
-a ``logsumexp(v)`` helper; the multivariate log-gamma is a scalar helper
-(inactive: it depends on d and m only).
+How the objective is written. The two logsumexps are written out inline (a
+``logsumexp(v)`` helper works too: numbad then copies ``main_term`` at each
+call, as the next point refills it); the multivariate log-gamma is a scalar
+helper (inactive: it depends on d and m only).
 """
 import math
 
