@@ -14,6 +14,7 @@ from numba import njit
 
 import numbad
 from tests.gradcheck import fd_array
+from tests.test_reverse_arrays import weighted as dot  # sum(u[i] * w[i]), @njit
 
 
 @njit
@@ -25,14 +26,6 @@ def logsumexp(v):
     for k in range(v.shape[0]):
         s += math.exp(v[k] - mx)
     return math.log(s) + mx
-
-
-@njit
-def dot(u, w):
-    s = 0.0
-    for i in range(u.shape[0]):
-        s += u[i] * w[i]
-    return s
 
 
 def mixture(alphas, x):
