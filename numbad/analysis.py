@@ -12,7 +12,7 @@ import numpy as np
 from numba.core import types
 from numba.core.analysis import compute_cfg_from_blocks
 
-from . import frontend, nested_calls, runtime
+from . import custom, frontend, nested_calls, runtime
 from .array_runtime import HELPERS, kernel_scalar_function
 from .errors import not_differentiable
 from .rules import (
@@ -352,7 +352,13 @@ def _tape_addresses(info):
 
 
 VIEW_METHODS = frozenset(["T", "transpose", "reshape", "ravel", "view", "swapaxes"])
-VIEW_FUNCTIONS = frozenset([np.transpose, np.ravel, np.reshape, np.swapaxes])
+# functions whose result may share its first argument's memory (a view, or the array
+# itself): writing through the result writes the argument
+VIEW_FUNCTIONS = frozenset([np.transpose, np.ravel, np.reshape, np.swapaxes, np.asarray,
+                            np.ascontiguousarray, np.asfortranarray, np.expand_dims,
+                            np.atleast_1d, np.atleast_2d, np.atleast_3d, np.squeeze,
+                            np.broadcast_to, np.moveaxis, np.flip, np.fliplr, np.flipud,
+                            np.real, np.imag, np.diagonal])
 
 
 def unpacked(info, value):
@@ -405,26 +411,69 @@ def _read_only_arrays(info):
     written, opaque = set(), set()
     for label in info.labels:
         for stmt in info.blocks[label].body:
-            k = kind(stmt)
-            if k in ("SetItem", "StaticSetItem"):
-                written |= family_of(stmt.target.name)
-            elif k == "Assign" and kind(stmt.value) == "Expr":
-                value = stmt.value
-                if value.op == "inplace_binop" and value.lhs.name in arrays:
-                    written |= family_of(value.lhs.name)
-                elif value.op in ("build_tuple", "build_list", "build_set", "build_map"):
-                    for v in value.list_vars():     # escapes into a container
-                        if v.name in arrays:
-                            opaque |= family_of(v.name)
-                elif value.op == "call":
-                    fn, _ = operation(info, value)
-                    if (rule_for(fn) is not None or array_rule_for(fn) is not None
-                            or fn in PURE_CALLS or is_allocation(info, stmt)):
-                        continue
-                    for v in _inputs_a_call_may_write(info, value):
-                        if v.name in arrays:
-                            opaque |= family_of(v.name)
+            stored, lost = _arrays_changed_by(info, stmt, arrays)
+            for name in stored:
+                written |= family_of(name)
+            for name in lost:
+                opaque |= family_of(name)
     return arrays - written - opaque, opaque
+
+
+def _arrays_changed_by(info, stmt, arrays):
+    """(The variables among ``arrays`` whose memory ``stmt`` writes, those whose memory it
+    may change out of sight: given to a container or to a call without a rule)."""
+    k = kind(stmt)
+    if k in ("SetItem", "StaticSetItem"):
+        return [stmt.target.name], []
+    value = stmt.value if k == "Assign" else None
+    if kind(value) != "Expr":
+        return [], []
+    if value.op == "inplace_binop" and value.lhs.name in arrays:
+        return [value.lhs.name], []
+    if value.op in ("build_tuple", "build_list", "build_set", "build_map"):
+        return [], [v.name for v in value.list_vars() if v.name in arrays]
+    if value.op == "call":
+        fn, _ = operation(info, value)
+        if not (rule_for(fn) is not None or array_rule_for(fn) is not None
+                or fn in PURE_CALLS or is_allocation(info, stmt)):
+            return [], [v.name for v in _inputs_a_call_may_write(info, value)
+                        if v.name in arrays]
+    return [], []
+
+
+def read_before_any_write(info, name):
+    """Whether view ``name`` (made by a function: ``u.reshape(...)``) and the arrays
+    made from it are only read, in its own block, with nothing writing its family
+    between its definition and the last read: its adjoint, gathered from the reads,
+    then reaches its argument's before the reverse sweep undoes any write."""
+    label, stmt = info.defs[name]
+    body = info.blocks[label].body
+    made = {name}
+    for other in info.family_of(name):
+        seen = set()
+        while other in info.defs and other not in seen and other not in made:
+            seen.add(other)
+            base = _aliased(info, info.defs[other][1].value)
+            if base is None:
+                break
+            if base.name in made:
+                made |= seen
+                break
+            other = base.name
+    last = body.index(stmt)
+    for other_label in info.labels:
+        for i, s in enumerate(info.blocks[other_label].body):
+            if s is not stmt and any(v.name in made for v in s.list_vars()):
+                if other_label != label or i < last and s not in body[body.index(stmt):]:
+                    return False
+                last = max(last, i)
+    family = info.family_of(name)
+    arrays = {n for n, t in info.typemap.items() if isinstance(t, types.Array)}
+    for s in body[body.index(stmt) + 1:last + 1]:
+        stored, lost = _arrays_changed_by(info, s, arrays)
+        if any(n in family for n in stored + lost):
+            return False
+    return True
 
 
 def _inputs_a_call_may_write(info, value):
@@ -664,6 +713,31 @@ def _refuse_argument_updates(info, expr, varied):
                 "`%s`" % names[i] for i in sorted(written))), expr.loc)
 
 
+def callees_to_inline(tir):
+    """The user's ``@njit`` functions (Python functions, each with the location of one
+    call) whose calls in ``tir`` inlining.py inlines: those that update an array argument
+    in place, those that return tuples holding arrays (a derivative's cotangents are
+    floats or arrays), and those called with keyword arguments or defaults (a derivative
+    takes every argument by position). Custom-rule functions keep their rules."""
+    info = FunctionInfo(tir)
+    found = {}
+    for label in info.labels:
+        for stmt in info.blocks[label].body:
+            value = stmt.value if kind(stmt) == "Assign" else None
+            if kind(value) != "Expr" or value.op != "call":
+                continue
+            fn = info.callee(value)
+            if not _is_jit_function(fn) or _numbad_own(fn) or custom.is_custom(fn):
+                continue
+            arg_types = call_arg_types(info, value)
+            result = info.calltypes[value].return_type
+            if value.kws or len(value.args) != len(arg_types) or \
+                    written_params(fn, arg_types) or isinstance(result, types.BaseTuple) \
+                    and any(isinstance(t, types.Array) for t in result.types):
+                found.setdefault(fn.py_func, stmt.loc)
+    return found
+
+
 def _numbad_own(fn):
     return any(fn is h for h in HELPERS.values()) or \
         fn.py_func.__module__.startswith("numbad_generated_")
@@ -868,9 +942,17 @@ class Activity:
         if info.alias_root(name) != name:
             return "alias"
         written = name not in info.read_only
+        if kind(value) == "Expr" and value.op == "getitem" and \
+                fancy_index(info, value.index.name):
+            return None
         if kind(value) == "Expr" and value.op in ("getitem", "static_getitem"):
             base = self.role(value.value.name)
             return "value" if base == "value" else "view" if base else None
+        if written and _aliased(info, value) is not None and kind(value) == "Expr":
+            # a view made by a function (``u.reshape(...)``): its adjoint is its own, added
+            # to its argument's by the function's rule, right only where no write comes
+            # between (the reverse sweep undoes a write with its array's adjoint complete)
+            return "buffer" if read_before_any_write(info, name) else None
         if written:
             if kind(value) == "Expr" and value.op == "phi":
                 return "ref"
@@ -932,6 +1014,8 @@ def _refuse_lost_derivatives(info, stmt, varied, deps, forward):
                 and float_leaves(info.type_of(stmt.value.name)) == [None]):
             raise not_differentiable("writing %s into a %s" % (
                 info.type_of(stmt.value.name), info.type_of(stmt.target.name)), stmt.loc)
+        if not forward and k == "SetItem" and fancy_index(info, stmt.index.name):
+            raise not_differentiable(FANCY % "writing into", stmt.loc)
     if k != "Assign":
         return
     if kind(stmt.value) == "Expr" and stmt.value.op == "call":
@@ -957,9 +1041,31 @@ def _unsupported_array(info, name):
     """Why active array ``name`` has no adjoint role."""
     label, stmt = info.defs[name]
     value = stmt.value
+    if kind(value) == "Expr" and value.op == "getitem" and \
+            fancy_index(info, value.index.name):
+        return FANCY % "reading"
     if kind(value) == "Expr" and value.op in ("getitem", "static_getitem"):
         return _unsupported_array(info, value.value.name)
+    if _aliased(info, value) is not None and kind(value) == "Expr":
+        what = value.attr if value.op == "getattr" else \
+            info.defs[value.func.name][1].value.attr if method_receiver(info, value) \
+            else callee_name(info.callee(value))
+        return ("an array made by `%s`, which may share memory with an array written in "
+                "place while it is in use (numbad follows such memory through indexing and "
+                "slicing only)" % what)
     return "an array written in place that is made by %s" % _describe(info, stmt)
+
+
+FANCY = ("%s an array at an array of indices or a mask (`u[idx]`; reverse mode "
+         "differentiates indexing by integers and slices: index element by element in a loop)")
+
+
+def fancy_index(info, index):
+    """Whether variable ``index`` indexes an array by arrays (NumPy's advanced indexing:
+    the result is a copy, not a view)."""
+    t = info.type_of(index)
+    return isinstance(t, types.Array) or isinstance(t, types.BaseTuple) and any(
+        isinstance(e, types.Array) for e in t.types)
 
 
 def _describe(info, stmt):
@@ -974,8 +1080,8 @@ def _describe(info, stmt):
             return ("a call to %s with keyword or default arguments (pass every argument "
                     "positionally)" % callee_name(fn))
         if is_differentiable_callee(fn):
-            return ("a call to %s that returns %s (differentiated callees return floats; "
-                    "callees that update arrays in place are not supported yet)"
+            return ("a call to %s that returns %s (differentiated callees return floats "
+                    "or float arrays)"
                     % (callee_name(fn), info.type_of(stmt.target.name)))
         name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
         mod = getattr(fn, "__module__", None)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from numba.core import types
 
-from . import codegen, custom, frontend, nested_calls
+from . import codegen, custom, frontend, inlining, nested_calls
 from .array_runtime import HELPERS
 from .checkpointing import records_everything
 from .errors import NotDifferentiableError, definition_loc, not_differentiable
@@ -85,13 +85,14 @@ def _build(mode, func, arg_types, wrt, variant):
             return CompiledVJP(codegen.compile_source(source, name, ns), source,
                                frontend.typed_ir(func.py_func, arg_types).return_type)
         func = func.py_func
-    tir = frontend.typed_ir(func, arg_types, fuse=True)
+    tir = inlining.typed_ir(func, arg_types, fuse=True)
     try:    # element-wise array expressions as loops; as written where that fails
         return _transformed(mode, func, tir, wrt, variant, name)
     except NotDifferentiableError:
         if not tir.fused:
             raise       # (the function as written already)
-        return _transformed(mode, func, frontend.typed_ir(func, arg_types), wrt, variant, name)
+        return _transformed(mode, func, inlining.typed_ir(func, arg_types), wrt, variant,
+                            name)
 
 
 def _transformed(mode, func, tir, wrt, variant, name):

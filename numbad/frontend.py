@@ -3,12 +3,17 @@
 Stopping right after ``NopythonTypeInference`` keeps the IR in SSA form with
 ``phi`` nodes; later Numba passes would strip them.
 """
+from collections import Counter
 from dataclasses import dataclass
 
-from numba.core import compiler, registry, types
+from numba.core import compiler, ir, postproc, registry, types
+from numba.core.analysis import compute_cfg_from_blocks
 from numba.core.compiler import CompilerBase, DefaultPassBuilder, Flags
 from numba.core.compiler_machinery import FunctionPass, register_pass
+from numba.core.inline_closurecall import InlineWorker, callee_ir_validator
+from numba.core.ir_utils import build_definitions, replace_vars, simplify_CFG
 from numba.core.typed_passes import NopythonTypeInference
+from numba.core.untyped_passes import InlineInlinables, resolve_func_from_module
 
 from . import fusion
 
@@ -36,10 +41,49 @@ class CaptureTypedIR(FunctionPass):
         FunctionPass.__init__(self)
 
     def run_pass(self, state):
+        _unpack_built_tuples(state.func_ir)
         state.cr = TypedIR(state.func_id.func, state.func_ir, state.typemap,
                            state.calltypes, state.return_type, tuple(state.args),
                            state.get("numbad_fused", False))
         return False
+
+
+def _unpack_built_tuples(func_ir):
+    """``a, b, c, d = e0, e1, e2, e3`` builds a tuple and unpacks it (Python does so from
+    four names on), as does ``a, b = f(x)`` once ``f`` is inlined: let each name take
+    its expression's variable directly (also for ``t[1]`` of a tuple ``t`` built so),
+    and drop the tuple once nothing else uses it, so that ``a`` is seen for what it is
+    (a new array, say) and does not seem to escape into a container."""
+    defs = {stmt.target.name: stmt.value for block in func_ir.blocks.values()
+            for stmt in block.body if isinstance(stmt, ir.Assign)}
+
+    def built(name):        # (the variables a tuple is built of, and the names on the way)
+        value = defs.get(name)
+        if isinstance(value, ir.Expr) and value.op == "build_tuple":
+            return value.items, {name}
+        if isinstance(value, ir.Expr) and value.op in ("exhaust_iter", "cast") or \
+                isinstance(value, ir.Var):      # (an inlined callee's return value)
+            items, names = built(getattr(value, "value", value).name)
+            return items, names | {name}
+        return None, set()
+    unpacked = set()
+    for block in func_ir.blocks.values():
+        for stmt in block.body:
+            value = stmt.value if isinstance(stmt, ir.Assign) else None
+            if isinstance(value, ir.Expr) and value.op == "static_getitem" and \
+                    isinstance(value.index, int):
+                items, names = built(value.value.name)
+                if items is not None and -len(items) <= value.index < len(items):
+                    stmt.value = items[value.index]
+                    unpacked |= names
+    while unpacked:         # the unpacking, then the tuple, once nothing uses them
+        seen = Counter(v.name for block in func_ir.blocks.values() for stmt in block.body
+                       for v in stmt.list_vars())
+        unused = {name for name in unpacked if seen[name] == 1}    # (its definition only)
+        for block in func_ir.blocks.values():
+            block.body = [stmt for stmt in block.body if not (
+                isinstance(stmt, ir.Assign) and stmt.target.name in unused)]
+        unpacked = (unpacked - unused) if unused else set()
 
 
 @register_pass(mutates_CFG=True, analysis_only=False)
@@ -56,13 +100,96 @@ class FuseElementwise(FunctionPass):
         return state.numbad_fused
 
 
+@register_pass(mutates_CFG=True, analysis_only=False)
+class InlineChosenCallees(FunctionPass):
+    """Inline the calls of the ``@njit`` functions in ``state.numbad_inline`` (Python
+    functions), also in what is inlined, but not a function into its own body (a
+    recursive call stays a call): what Numba does for ``@njit(inline="always")``, for
+    callees numbad picks (inlining.py). Runs where Numba's own inlining does, before
+    the IR is put in SSA form."""
+
+    _name = "numbad_inline_chosen_callees"
+
+    def __init__(self):
+        FunctionPass.__init__(self)
+
+    def run_pass(self, state):
+        worker = InlineWorker(state.typingctx, state.targetctx, state.locals,
+                              state.pipeline, state.flags, validator=callee_ir_validator)
+        func_ir = state.func_ir
+        # (block, the functions whose bodies it comes from)
+        work = [(block, frozenset()) for block in func_ir.blocks.values()]
+        inlined = 0
+        while work:
+            block, within = work.pop()
+            for i, stmt in enumerate(block.body):
+                callee = _chosen_callee(func_ir, stmt, state.numbad_inline)
+                if callee is not None and callee not in within:
+                    _, _, var_map, new_blocks = worker.inline_function(func_ir, block, i,
+                                                                       callee)
+                    inlined += 1
+                    _tidy_inlined(callee, var_map, dict(new_blocks[1:]),
+                                  "%s%d_" % (callee.__name__, inlined))
+                    func_ir._definitions = build_definitions(func_ir.blocks)
+                    work.append((new_blocks[0][1], within))     # the rest of the block
+                    work += [(b, within | {callee}) for _, b in new_blocks[1:]]
+                    break
+        if inlined:
+            cfg = compute_cfg_from_blocks(func_ir.blocks)
+            for dead in cfg.dead_nodes():
+                del func_ir.blocks[dead]
+            postproc.PostProcessor(func_ir).run()
+            func_ir.blocks = simplify_CFG(func_ir.blocks)
+            fusion.relabel_in_order(func_ir)
+        return inlined > 0
+
+
+def _tidy_inlined(callee, var_map, blocks, prefix):
+    """Drop the copies ``param = argument`` that start an inlined ``callee`` (in
+    ``blocks``) where the callee never assigns the parameter again: its body uses the
+    caller's variable itself (the reverse sweep then sees the caller's arrays and
+    views, not new names for them to keep). Its other variables are named ``prefix``
+    and their own names (``rhs1_i``), for the generated code's readers."""
+    code = callee.__code__
+    renamed = {}
+    for name, var in var_map.items():
+        defs = [(b, stmt) for b in blocks.values() for stmt in b.body
+                if isinstance(stmt, ir.Assign) and stmt.target.name == var.name]
+        if name in code.co_varnames[:code.co_argcount] and len(defs) == 1 and \
+                isinstance(defs[0][1].value, ir.Var):
+            defs[0][0].body.remove(defs[0][1])
+            renamed[var.name] = defs[0][1].value
+        else:
+            renamed[var.name] = var.scope.redefine(prefix + name.lstrip("$"), var.loc)
+    replace_vars(blocks, renamed)
+
+
+def _chosen_callee(func_ir, stmt, chosen):
+    """The Python function statement ``stmt`` calls when it is one of ``chosen``."""
+    if not (isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Expr)
+            and stmt.value.op == "call"):
+        return None
+    try:
+        d = func_ir.get_definition(stmt.value.func)
+        value = resolve_func_from_module(func_ir, d) if getattr(d, "op", None) == \
+            "getattr" else getattr(d, "value", None)
+    except Exception:       # (no single definition: not a plain global function)
+        return None
+    py_func = getattr(value, "py_func", None)
+    return py_func if py_func in chosen else None
+
+
 class TypedIRCompiler(CompilerBase):
     """Numba's untyped pipeline, Numba's type inference, then capture."""
 
     fuse = False
+    inline = frozenset()    # Python functions whose calls are inlined
 
     def define_pipelines(self):
         pm = DefaultPassBuilder.define_untyped_pipeline(self.state)
+        if self.inline:
+            self.state.numbad_inline = self.inline
+            pm.add_pass_after(InlineChosenCallees, InlineInlinables)
         pm.add_pass(NopythonTypeInference, "nopython frontend")
         if self.fuse:
             pm.add_pass(FuseElementwise, "numbad: fuse element-wise expressions")
@@ -82,20 +209,26 @@ def python_function(f):
     return getattr(f, "py_func", f)
 
 
-def typed_ir(f, arg_types, fuse=False):
+def typed_ir(f, arg_types, fuse=False, inline=frozenset()):
     """Typed IR of ``f`` for the Numba types ``arg_types`` (``fuse``: with its
-    element-wise array expressions written as element loops)."""
+    element-wise array expressions written as element loops; ``inline``: Python
+    functions whose calls in ``f`` are inlined, also in what is inlined)."""
     func = python_function(f)
-    target = registry.cpu_target
-    flags = Flags()
-    flags.nrt = True
     arg_types = tuple(types.unliteral(t) for t in arg_types)
     if fuse:
         try:
-            return compiler.compile_extra(target.typing_context, target.target_context, func,
-                                          arg_types, None, flags, {},
-                                          pipeline_class=FusingTypedIRCompiler)
+            return _compile(func, arg_types, FusingTypedIRCompiler, inline)
         except Exception:   # (fusing is an optimisation: the function as written instead,
             pass            # whose errors, if any, are the user's to see)
+    return _compile(func, arg_types, TypedIRCompiler, inline)
+
+
+def _compile(func, arg_types, pipeline_class, inline):
+    if inline:
+        pipeline_class = type(pipeline_class.__name__, (pipeline_class,),
+                              {"inline": frozenset(inline)})
+    target = registry.cpu_target
+    flags = Flags()
+    flags.nrt = True
     return compiler.compile_extra(target.typing_context, target.target_context, func,
-                                  arg_types, None, flags, {}, pipeline_class=TypedIRCompiler)
+                                  arg_types, None, flags, {}, pipeline_class=pipeline_class)

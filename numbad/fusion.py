@@ -436,7 +436,7 @@ def fuse(state):
     # (each generated variable is assigned once, and Numba's ``for`` keeps its state in
     # the iterator: the inlined loops are already in SSA form, and the user's IR is
     # left exactly as Numba made it)
-    _relabel_in_order(func_ir)
+    relabel_in_order(func_ir)
     func_ir._definitions = build_definitions(func_ir.blocks)
     assert all(len(d) == 1 for d in func_ir._definitions.values() if d), "not SSA"
     typemap, return_type, calltypes, _ = type_inference_stage(
@@ -447,7 +447,7 @@ def fuse(state):
     return True
 
 
-def _relabel_in_order(func_ir):
+def relabel_in_order(func_ir):
     """Give the blocks labels that grow along the program again (inlined blocks were
     numbered after all others), keeping the set of labels; jumps, branches and phis follow."""
     order = find_topo_order(func_ir.blocks)

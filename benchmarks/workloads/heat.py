@@ -1,7 +1,9 @@
 """Heat equations, explicit stencils stepped in place (1-D and 2-D).
 
 ``heat``: 1-D, two buffers, the new interior copied back each step element by
-element (as Numba code is written); ``heat_slices``: the same simulation
+element (as Numba code is written); ``heat_helpers``: the same with the step's
+loops in helpers that fill their output arguments (``stencil_into(v, u, alpha)``,
+numbad inlines them); ``heat_slices``: the same simulation
 written with slices (``u[1:-1] += ...``); ``heat2d``: 2-D, five-point stencil
 written with slices. The loss is the sum of squares of the final temperature;
 the gradient is w.r.t. the initial field and the diffusivity. The
@@ -28,6 +30,35 @@ def heat(u0, alpha, steps):
             v[i] = u[i] + alpha * (u[i - 1] - 2.0 * u[i] + u[i + 1])
         for i in range(1, n - 1):
             u[i] = v[i]
+    s = 0.0
+    for i in range(n):
+        s += u[i] * u[i]
+    return s
+
+
+@njit
+def stencil_into(v, u, alpha):
+    for i in range(1, u.shape[0] - 1):
+        v[i] = u[i] + alpha * (u[i - 1] - 2.0 * u[i] + u[i + 1])
+
+
+@njit
+def copy_interior_into(u, v):
+    for i in range(1, v.shape[0] - 1):
+        u[i] = v[i]
+
+
+@njit
+def heat_helpers(u0, alpha, steps):
+    """``heat`` with each step's loops in helpers writing into their first argument."""
+    n = u0.shape[0]
+    u = np.zeros(n)
+    v = np.zeros(n)
+    for i in range(n):
+        u[i] = u0[i]
+    for _ in range(steps):
+        stencil_into(v, u, alpha)
+        copy_interior_into(u, v)
     s = 0.0
     for i in range(n):
         s += u[i] * u[i]
@@ -179,6 +210,8 @@ def cases(quick):
                   loop_heavy=True, rtol=1e-9)
     return [Case("1-D heat, loops", "n=%d, %d steps" % (n, steps), heat, args, (0, 1),
                  **common),
+            Case("1-D heat, helpers", "n=%d, %d steps" % (n, steps), heat_helpers, args,
+                 (0, 1), **common),
             Case("1-D heat, slices", "n=%d, %d steps" % (n, steps), heat_slices, args, (0, 1),
                  **common),
             Case("2-D heat, slices", "%dx%d, %d steps" % (n2, n2, steps2), heat2d,
