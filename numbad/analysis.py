@@ -385,6 +385,8 @@ def _aliased(info, value):
         return None
     if unpacked(info, value) is not None:
         return unpacked(info, value)
+    if value.op == "getitem" and fancy_index(info, value.index.name):
+        return None             # (a copy)
     if value.op in ("getitem", "static_getitem", "cast"):
         return value.value
     if value.op == "inplace_binop":
@@ -517,6 +519,7 @@ def is_view(info, stmt):
     value = stmt.value
     return (kind(value) == "Expr" and value.op in ("getitem", "static_getitem")
             and isinstance(info.type_of(stmt.target.name), types.Array)
+            and not (value.op == "getitem" and fancy_index(info, value.index.name))
             and (not info.writes_arrays or value.value.name in info.read_only))
 
 
@@ -706,19 +709,23 @@ def _refuse_argument_updates(info, expr, varied):
     written = written_params(fn, call_arg_types(info, expr))
     if written:
         names = fn.py_func.__code__.co_varnames
+        why = ("a custom rule sees the arguments at the call only" if custom.is_custom(fn)
+               else "numbad inlines such calls, and Numba cannot inline this one: a "
+               "generator, `*args`, an `objmode` block, `literally`...")
         raise not_differentiable(
-            "a call to %s, which updates its array argument %s in place (numbad "
-            "differentiates a callee through what it returns: return a new array, or "
-            "update the array in the caller)" % (callee_name(fn), ", ".join(
-                "`%s`" % names[i] for i in sorted(written))), expr.loc)
+            "a call to %s, which updates its array argument %s in place (%s)" % (
+                callee_name(fn), ", ".join("`%s`" % names[i] for i in sorted(written)), why),
+            expr.loc)
 
 
 def callees_to_inline(tir):
     """The user's ``@njit`` functions (Python functions, each with the location of one
     call) whose calls in ``tir`` inlining.py inlines: those that update an array argument
-    in place, those that return tuples holding arrays (a derivative's cotangents are
-    floats or arrays), and those called with keyword arguments or defaults (a derivative
-    takes every argument by position). Custom-rule functions keep their rules."""
+    in place or return a view of one (the caller's array changes behind its back, or
+    through the view), those that return tuples holding arrays (a derivative's
+    cotangents are floats or arrays), and those called with keyword arguments or
+    defaults (a derivative takes every argument by position). Custom-rule functions keep
+    their rules."""
     info = FunctionInfo(tir)
     found = {}
     for label in info.labels:
@@ -733,14 +740,15 @@ def callees_to_inline(tir):
             result = info.calltypes[value].return_type
             if value.kws or len(value.args) != len(arg_types) or \
                     written_params(fn, arg_types) or isinstance(result, types.BaseTuple) \
-                    and any(isinstance(t, types.Array) for t in result.types):
+                    and any(isinstance(t, types.Array) for t in result.types) or \
+                    isinstance(result, types.Array) and returns_a_view(fn, arg_types):
                 found.setdefault(fn.py_func, stmt.loc)
     return found
 
 
 def _numbad_own(fn):
     return any(fn is h for h in HELPERS.values()) or \
-        fn.py_func.__module__.startswith("numbad_generated_")
+        (fn.py_func.__module__ or "").startswith("numbad_generated_")
 
 
 _CALLEE_PARAMS = {}
@@ -759,33 +767,55 @@ def changed_params(fn, arg_types):
     return _callee_params(fn, arg_types)[1]
 
 
+def returns_a_view(fn, arg_types):
+    """Whether the array ``@njit`` function ``fn`` returns may share memory with an
+    array argument (``return a[1:]``)."""
+    return _callee_params(fn, arg_types)[2]
+
+
 def _callee_params(fn, arg_types):
     key = (fn.py_func, tuple(arg_types))
     if key not in _CALLEE_PARAMS:
-        _CALLEE_PARAMS[key] = set(), set()      # (a recursive call is refused elsewhere)
-        info = FunctionInfo(frontend.typed_ir(fn.py_func, tuple(arg_types)))
-        written = set()
-        for memory, _ in memory_writes(info):
-            written |= info.family_of(memory)
-        for label in info.labels:
-            for stmt in info.blocks[label].body:
-                value = stmt.value if kind(stmt) == "Assign" else None
-                if kind(value) != "Expr":
-                    continue
-                if value.op == "inplace_binop" and \
-                        isinstance(info.type_of(value.lhs.name), types.Array):
-                    written |= info.family_of(value.lhs.name)
-                elif value.op == "call":
-                    callee = info.callee(value)
-                    if _is_jit_function(callee):
-                        for i in written_params(callee, call_arg_types(info, value)):
-                            written |= info.family_of(value.args[i].name)
-        params = {i: name for i, name in info.arg_vars.items()
-                  if isinstance(info.type_of(name), types.Array)}
-        _CALLEE_PARAMS[key] = ({i for i, name in params.items() if name in written},
-                               {i for i, name in params.items()
-                                if name in written or name not in info.read_only})
+        _CALLEE_PARAMS[key] = set(), set(), False   # (recursion is refused elsewhere)
+        try:
+            _CALLEE_PARAMS[key] = _callee_effects(fn, arg_types)
+        except Exception:   # (Numba compiles it only as a whole: ``objmode``, ``literally``)
+            arrays = {i for i, t in enumerate(arg_types) if isinstance(t, types.Array)}
+            _CALLEE_PARAMS[key] = arrays, arrays, True  # it may do anything with them
     return _CALLEE_PARAMS[key]
+
+
+def _callee_effects(fn, arg_types):
+    """(written_params, changed_params, returns_a_view) of ``fn`` for ``arg_types``."""
+    info = FunctionInfo(frontend.typed_ir(fn.py_func, tuple(arg_types)))
+    written = set()
+    for memory, _ in memory_writes(info):
+        written |= info.family_of(memory)
+    returned = set()
+    for label in info.labels:
+        term = info.blocks[label].terminator
+        if kind(term) == "Return":
+            returned |= info.family_of(term.value.name)
+        for stmt in info.blocks[label].body:
+            value = stmt.value if kind(stmt) == "Assign" else None
+            if kind(value) != "Expr":
+                continue
+            if value.op == "inplace_binop" and \
+                    isinstance(info.type_of(value.lhs.name), types.Array):
+                written |= info.family_of(value.lhs.name)
+            elif value.op == "call" and _is_jit_function(info.callee(value)):
+                callee, types_ = info.callee(value), call_arg_types(info, value)
+                given = list(value.args) + [v for _, v in value.kws]
+                if not value.kws and len(value.args) == len(types_):
+                    given = [value.args[i] for i in written_params(callee, types_)]
+                for v in given:     # (with keywords: all it is given, to be safe)
+                    if isinstance(info.type_of(v.name), types.Array):
+                        written |= info.family_of(v.name)
+    params = {i: name for i, name in info.arg_vars.items()
+              if isinstance(info.type_of(name), types.Array)}
+    return ({i for i, name in params.items() if name in written},
+            {i for i, name in params.items() if name in written or name not in info.read_only},
+            any(name in returned for name in params.values()))
 
 
 def _returns_nonfloat(info, stmt):
@@ -944,7 +974,11 @@ class Activity:
         written = name not in info.read_only
         if kind(value) == "Expr" and value.op == "getitem" and \
                 fancy_index(info, value.index.name):
-            return None
+            # a gather (a copy): its own adjoint, scattered back (``_scatter_add``) at
+            # the indices it was made with (an index array written later is refused)
+            gather = gathers(info, value.index.name) and self.role(value.value.name) \
+                and value.index.name in info.read_only
+            return "value" if gather and not written else None
         if kind(value) == "Expr" and value.op in ("getitem", "static_getitem"):
             base = self.role(value.value.name)
             return "value" if base == "value" else "view" if base else None
@@ -1056,16 +1090,26 @@ def _unsupported_array(info, name):
     return "an array written in place that is made by %s" % _describe(info, stmt)
 
 
-FANCY = ("%s an array at an array of indices or a mask (`u[idx]`; reverse mode "
-         "differentiates indexing by integers and slices: index element by element in a loop)")
+FANCY = ("%s an array at an array of indices or a mask (`u[idx]`, `u[mask]`): reverse "
+         "mode differentiates reads by one 1-D array of integers or one mask, neither "
+         "written in place, whose result is not written into; index element by element in "
+         "a loop")
+
+
+def gathers(info, index):
+    """Whether arrays indexed by ``index`` give a gather numbad differentiates: a 1-D
+    array of integers or a boolean mask."""
+    t = info.type_of(index)
+    return isinstance(t, types.Array) and (isinstance(t.dtype, types.Boolean) or
+                                           isinstance(t.dtype, types.Integer) and t.ndim == 1)
 
 
 def fancy_index(info, index):
     """Whether variable ``index`` indexes an array by arrays (NumPy's advanced indexing:
     the result is a copy, not a view)."""
     t = info.type_of(index)
-    return isinstance(t, types.Array) or isinstance(t, types.BaseTuple) and any(
-        isinstance(e, types.Array) for e in t.types)
+    return isinstance(t, types.Array) and t.ndim > 0 or isinstance(
+        t, types.BaseTuple) and any(isinstance(e, types.Array) and e.ndim > 0 for e in t.types)
 
 
 def _describe(info, stmt):

@@ -5,7 +5,7 @@ import numba
 import numpy as np
 from numba.core import types
 
-from . import codegen, frontend, njit_calls
+from . import codegen, frontend, nested_calls, njit_calls
 from .checkpointing import TapeOverBudget, call_options, check_scheme
 from .derivatives import jvp_of, vjp_of
 from .errors import NotDifferentiableError, definition_loc, not_differentiable
@@ -494,7 +494,8 @@ class Jacobian(_Wrapper):
         arg_types = _types_of(args)
         wrt = tuple(sorted({i % len(args) for i in nums}))
         _check_wrt(f, arg_types, wrt)
-        out = np.asarray(_primal_dispatcher(f)(*_private_copies(args)))
+        primal = f if nested_calls.is_derivative(f) else _primal_dispatcher(f)
+        out = np.asarray(primal(*_private_copies(args)))
         if not (np.issubdtype(out.dtype, np.floating) and out.ndim <= 3):
             raise TypeError("jacobian needs a float scalar or float array result")
         if sum(np.size(args[i]) for i in wrt) < out.size:

@@ -98,6 +98,27 @@ def add_into(dest, src):
         dest += sum_to(src, dest)
 
 
+def scatter_add(dest, index, src):
+    """``dest[index] += src`` adding once per occurrence of an index (``np.add.at``; NumPy's
+    ``+=`` would add once per distinct index): the adjoint of the gather
+    ``src = a[index]`` by a 1-D array of integers or a boolean mask. ``src`` may be dead."""
+
+
+@overload(scatter_add)
+def _scatter_add(dest, index, src):
+    if isinstance(index.dtype, types.Boolean):      # (selects each element once)
+        def by_mask(dest, index, src):
+            if src.size != 0:
+                dest[index] = dest[index] + src
+        return by_mask
+
+    def by_integers(dest, index, src):
+        if src.size != 0:
+            for k in range(index.shape[0]):
+                dest[index[k]] += src[k]
+    return by_integers
+
+
 @numba.njit
 def reverse_cumsum(g, like):
     """Adjoint of ``np.cumsum`` (flattening) for an argument shaped like ``like``."""
@@ -225,4 +246,5 @@ def kernel_scalar_function(fn):
 HELPERS = {"_sum_to": sum_to, "_acc": acc, "_move": move, "_live": live,
            "_add_into": add_into, "_reverse_cumsum": reverse_cumsum,
            "_prod_vjp": prod_vjp, "_extremum_vjp": extremum_vjp,
-           "_partly_overlap": partly_overlap, "_ramp": ramp, "_shaped": shaped}
+           "_partly_overlap": partly_overlap, "_ramp": ramp, "_shaped": shaped,
+           "_scatter_add": scatter_add}

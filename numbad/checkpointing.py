@@ -127,6 +127,15 @@ class CheckpointedLoops:
                 if self.active(name):       # (adjoint arrays are made C-contiguous)
                     refs.append((self.bar(name), types.Array(t.dtype, t.ndim, "C")))
                 swapped.add(self.names.var(first))
+        for label in body - {header}:
+            for stmt in self.assigns(label):
+                if self.is_phi(stmt) and isinstance(info.type_of(stmt.target.name),
+                                                    types.Array) \
+                        and info.alias_root(stmt.target.name) == stmt.target.name:
+                    # (which array such a name holds after an iteration is not state
+                    # the snapshots keep)
+                    raise Unsuitable("an array name that holds different arrays in the "
+                                     "loop (buffers swapped in an inner loop)")
         arrays = set()
         for label in body:
             for stmt in info.blocks[label].body:

@@ -19,9 +19,15 @@ def typed_ir(func, arg_types, fuse=False):
     """Typed IR of ``func`` for Numba types ``arg_types`` (``fuse``: as in
     ``frontend.typed_ir``) with every call that ``analysis.callees_to_inline`` picks
     inlined, in what is inlined too."""
-    inline = frozenset()
+    inline, tir = frozenset(), None
     while True:
-        tir = frontend.typed_ir(func, arg_types, fuse, inline)
+        try:
+            tir = frontend.typed_ir(func, arg_types, fuse, inline)
+        except Exception:
+            if tir is None:
+                raise       # (the function's own errors)
+            return tir      # a callee Numba cannot inline (a generator, ``*args``, an
+            # ``objmode`` block): its calls stay, and the analysis refuses them by name
         found = callees_to_inline(tir)
         if not found:
             return tir

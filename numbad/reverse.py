@@ -31,6 +31,7 @@ from .analysis import (
     callee_name,
     derivative,
     float_leaves,
+    gathers,
     incoming_value,
     is_allocation,
     is_differentiable_callee,
@@ -450,18 +451,31 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         if kind(stmt) == "Assign":
             return self.names.var(stmt.value.lhs.name), self.snapshot_type(stmt.value.lhs.name)
         target = self.info.type_of(stmt.target.name)
+        index = self.store_index(stmt)
         if kind(stmt) == "StaticSetItem":
-            index, itype = repr(stmt.index), stmt.index
+            itype = stmt.index
             ints = [e for e in (itype if isinstance(itype, tuple) else (itype,))
                     if isinstance(e, int)]
         else:
-            index, itype = self.primal.operand(stmt.index), self.info.type_of(stmt.index.name)
+            itype = self.info.type_of(stmt.index.name)
             elems = itype.types if isinstance(itype, types.BaseTuple) else (itype,)
             ints = [e for e in elems if isinstance(e, types.Integer)]
         source = "%s[%s]" % (self.names.var(stmt.target.name), index)
         if len(ints) == target.ndim:
             return source, None
         return source, types.Array(target.dtype, target.ndim - len(ints), "C")
+
+    def store_index(self, stmt):
+        """Source of the index of store ``stmt`` (``a[...] = v`` as ``a[:]``: Numba does not
+        read through ``a[...]``)."""
+        ellipsis = stmt.index is Ellipsis if kind(stmt) == "StaticSetItem" else \
+            isinstance(self.info.type_of(stmt.index.name), types.EllipsisType)
+        if ellipsis and self.info.type_of(stmt.target.name).ndim == 0:
+            raise not_differentiable("a store through `...` into a 0-d array", stmt.loc)
+        if ellipsis:
+            return ":"
+        return repr(stmt.index) if kind(stmt) == "StaticSetItem" else \
+            self.primal.operand(stmt.index)
 
     def restore_tape(self, t):
         """The typed list holding overwritten arrays of type ``t``."""
@@ -1541,9 +1555,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         ends with ``a[1:-1] = <that view>``) moves nothing."""
         if self.stores_itself(stmt):
             return
-        index = repr(stmt.index) if kind(stmt) == "StaticSetItem" else \
-            self.primal.operand(stmt.index)
-        slot = "%s[%s]" % (self.bar(stmt.target.name), index)
+        slot = "%s[%s]" % (self.bar(stmt.target.name), self.store_index(stmt))
         increment = self.increments().get(id(stmt))
         if increment is not None:
             addend, negate = increment
@@ -1672,6 +1684,9 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         held = self.held.get(id(value))
         if held is not None:
             src("%s += %s" % (held, tbar))
+            return
+        if value.op == "getitem" and gathers(self.info, value.index.name):
+            src("_scatter_add(%s, %s, %s)" % (self.bar(base), index, tbar))
             return
         slot = "%s[%s]" % (self.bar(base), index)
         src("%s += _sum_to(%s, %s)" % (slot, tbar, slot))

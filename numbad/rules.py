@@ -236,6 +236,14 @@ defarrayrule([np.ascontiguousarray, np.asarray], ("a",), lambda a: ("{g}",),
              _linear("np.ascontiguousarray(%s)"))
 _RESHAPE_BACK = "np.ascontiguousarray({g}).reshape({0}.shape)"
 defarrayrule([np.ravel], ("a",), lambda a: (_RESHAPE_BACK,), _linear("np.ravel(%s)"))
+
+
+def flatten(a):
+    """``a.flatten()``: a copy, where ``np.ravel`` may give a view (so must its tangent)."""
+    return np.ravel(a).copy()
+
+
+defarrayrule([flatten], ("a",), lambda a: (_RESHAPE_BACK,), _linear("np.ravel(%s).copy()"))
 defarrayrule([np.expand_dims], ("a", "axis"), lambda a, axis: (_RESHAPE_BACK, None),
              lambda a, axis: ("np.expand_dims({d}, {1})", None))
 defarrayrule([np.reshape], ("a", "shape", "d1", "d2", "d3"),
@@ -292,11 +300,12 @@ for _fn, _linear_in in [(array_runtime.acc, (0, 1)), (array_runtime.move, (0, 1)
                         (array_runtime.extremum_vjp, (2,))]:
     deflinear(_fn, _linear_in)
 deflinear(array_runtime.add_into, (0, 1), updates=0)
+deflinear(array_runtime.scatter_add, (0, 2), updates=0)
 
 # Array methods that are NumPy functions of the array (``a.sum()`` is ``np.sum(a)``).
 METHODS = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
            "dot": np.dot, "cumsum": np.cumsum, "transpose": np.transpose, "copy": np.copy,
-           "ravel": np.ravel, "flatten": np.ravel, "reshape": np.reshape, "T": np.transpose}
+           "ravel": np.ravel, "flatten": flatten, "reshape": np.reshape, "T": np.transpose}
 
 
 def array_rule_for(fn):

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from numba import njit
+from numba import njit, objmode
 
 import numbad
 from tests.gradcheck import fd_array
@@ -426,3 +426,97 @@ def recursive(x):
 def test_recursion_through_a_callee_updating_arrays_is_refused():
     with pytest.raises(numbad.NotDifferentiableError, match="halve_down"):
         numbad.grad(recursive)(np.ones(3))
+
+
+@njit
+def with_star_args(u, *scales):
+    for i in range(u.shape[0]):
+        u[i] *= scales[0]
+
+
+def star_args(x):
+    u = x.copy()
+    with_star_args(u, 2.0)
+    return np.sum(u * u)
+
+
+@njit
+def with_objmode(u):
+    with objmode(y="float64"):
+        y = 2.0
+    u[0] = u[0] * y
+
+
+def objmode_block(x):
+    u = x.copy()
+    with_objmode(u)
+    return np.sum(u * u)
+
+
+@pytest.mark.parametrize("f, callee", [(star_args, "with_star_args"),
+                                       (objmode_block, "with_objmode")])
+def test_callees_numba_cannot_inline_are_refused_by_name(f, callee):
+    for transform in (lambda: numbad.grad(f)(np.ones(3)),
+                      lambda: numbad.jvp(f, (np.ones(3),), (np.ones(3),))):
+        with pytest.raises(numbad.NotDifferentiableError,
+                           match="call to %s, which updates its array argument `u`" % callee):
+            transform()
+
+
+@njit
+def double_all(u):
+    u[...] = u * 2.0
+
+
+def ellipsis_store(x):
+    u = x.copy()
+    double_all(u)
+    return np.sum(u * u)
+
+
+def test_stores_through_an_ellipsis(rng):
+    x = rng.normal(size=4)
+    np.testing.assert_allclose(numbad.grad(ellipsis_store)(x), 8.0 * x, rtol=1e-14)
+    assert numbad.jvp(ellipsis_store, (x,), (x,))[1] == pytest.approx(8.0 * x @ x)
+
+
+@njit
+def tail(a):
+    return a[1:]
+
+
+def written_through_a_returned_view(w, x):
+    u = w.copy()
+    v = tail(u)                 # a view of u: writing it writes u
+    v[0] = x * x
+    return np.sum(u * w) + x * v[1]
+
+
+@njit
+def fill_out(a, out):
+    for i in range(a.shape[0]):
+        out[i] = a[i] * a[i]
+
+
+@njit
+def fill_by_keyword(a, b):
+    fill_out(a, out=b)          # the callee's callee writes b, given by keyword
+    return b[0] + b[1]
+
+
+def keyword_writes(w, x):
+    b = np.zeros_like(w)
+    s = fill_by_keyword(w * x, b)
+    return s * np.sum(b)
+
+
+@pytest.mark.parametrize("f", [written_through_a_returned_view, keyword_writes])
+def test_callees_returning_views_or_writing_through_keywords(f, rng):
+    w, x = rng.normal(size=4), 0.7
+    for _ in range(2):          # (the second build reads the analyses' caches)
+        g = numbad.grad(f, argnums=(0, 1))(w, x)
+        np.testing.assert_allclose(g[0], fd_array(f, (w, x), 0), rtol=1e-6, atol=1e-9)
+        h = 1e-6
+        fd_x = (f(w, x + h) - f(w, x - h)) / (2 * h)
+        assert g[1] == pytest.approx(fd_x, rel=1e-6)
+        assert numbad.jvp(f, (w, x), (np.zeros(4), 1.0))[1] == pytest.approx(fd_x, rel=1e-6)

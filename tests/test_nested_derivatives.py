@@ -207,3 +207,15 @@ def test_hvp_when_the_tape_pool_holds_one_large_block():
         expected = (g(0.4 + h, n) - g(0.4 - h, n)) / (2 * h)
         _pool_with_one_block(1 << 16)
         np.testing.assert_allclose(numbad.hvp(_spiral)(0.4, n, 1.0), expected, rtol=1e-6)
+
+
+def test_jacobian_of_a_gradient_is_the_hessian(jax_module):
+    @njit
+    def f(w, c):
+        return np.sum(w ** 3) * c + c * c * w[0]
+
+    w = np.array([0.5, 0.2, 0.3])
+    for argnums, inner in ((0, 0), (0, 1), (1, 0)):
+        got = numbad.jacobian(numbad.grad(f, inner), argnums)(w, 0.7)
+        want = jax_module.jacobian(jax_module.grad(f.py_func, inner), argnums)(w, 0.7)
+        np.testing.assert_allclose(got, np.asarray(want), rtol=1e-12, atol=1e-14)

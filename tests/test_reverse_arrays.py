@@ -392,3 +392,62 @@ def test_array_operands_read_after_a_write_the_reverse_undoes_are_copied(rng):
     for got, i in zip(g(u0, w), (0, 1)):
         np.testing.assert_allclose(got, fd_array(rule_after_a_write, (u0, w), i), rtol=1e-6,
                                    atol=1e-9)
+
+
+def gathers(u0, idx, n):
+    """Reads by an array of indices (repeated ones too) and by a mask, in a loop whose
+    iterations write the array gathered from."""
+    u = u0.copy()
+    s = 0.0
+    for k in range(n):
+        t = u[idx]
+        s += np.sum(np.sin(t)) * (k + 1) + np.sum(u[u > 0.3] ** 2)
+        u[1] = u[0] * u[2]
+    return s
+
+
+def gathers_jax(u0, idx, n):
+    import jax.numpy as jnp
+    u, s = u0, 0.0
+    for k in range(n):
+        s += jnp.sum(jnp.sin(u[idx])) * (k + 1) + jnp.sum(jnp.where(u > 0.3, u, 0.0) ** 2)
+        u = u.at[1].set(u[0] * u[2])
+    return s
+
+
+def test_gathers_by_arrays_of_indices_and_masks(jax_module):
+    u, idx = np.array([0.5, 0.2, 0.35, 0.9]), np.array([2, 0, 2, 3])
+    want = jax_module.grad(gathers_jax)(u, idx, 3)
+    for scheme in ("none", "binomial"):
+        got = numbad.grad(gathers, checkpoint=scheme, memory_budget=4096)(u, idx, 3)
+        np.testing.assert_allclose(got, np.asarray(want), rtol=1e-12)
+    v = np.array([1.0, -0.5, 0.25, 2.0])
+    grad = numbad.grad(gathers)
+    h = 1e-6
+    np.testing.assert_allclose(numbad.hvp(gathers)(u, idx, 3, v),
+                               (grad(u + h * v, idx, 3) - grad(u - h * v, idx, 3)) / (2 * h),
+                               rtol=1e-6)
+    rows = np.arange(6.0).reshape(3, 2) / 5
+    got = numbad.grad(lambda a, i: np.sum(a[i] ** 3))(rows, np.array([2, 0, 2]))
+    np.testing.assert_allclose(got, 3 * rows ** 2 * np.array([[1], [0], [2]]), rtol=1e-14)
+
+
+def gathered_before_writes(u0, idx, n):
+    """The gathered copy is used after the array it came from is written."""
+    u = u0.copy()
+    s = 0.0
+    for _ in range(n):
+        t = u[idx]
+        u[0] = 5 * u[1] * u[2]
+        u[2] = u[0] - 1.0
+        s += np.sum(np.sin(t) * u[:3])
+    return s
+
+
+def test_a_gathered_copy_keeps_the_values_it_was_made_with():
+    u, idx = np.array([0.5, 0.2, 0.35, 0.9]), np.array([2, 0, 2])
+    want = fd_array(gathered_before_writes, (u, idx, 3), 0)
+    for scheme in ("none", "binomial"):
+        got = numbad.grad(gathered_before_writes, checkpoint=scheme,
+                          memory_budget=3000)(u, idx, 3)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
