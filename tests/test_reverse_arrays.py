@@ -451,3 +451,38 @@ def test_a_gathered_copy_keeps_the_values_it_was_made_with():
         got = numbad.grad(gathered_before_writes, checkpoint=scheme,
                           memory_budget=3000)(u, idx, 3)
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+
+
+def over_elements(u0, n):
+    u = u0.copy()
+    s = 0.0
+    for _ in range(n):
+        for x in u:                 # the elements (written between the passes)
+            s += x * math.cos(s)
+        u[0] = u[1] * s
+    last = 0.0
+    for x in u[1:]:
+        last = x                    # the loop variable after the loop
+    for x in u[:0]:
+        s += x                      # no iteration
+    return s + last * last
+
+
+def over_rows(a, w):
+    s = 0.0
+    for row in a:                   # row views of a 2-D array
+        s += np.sum(row * w) ** 2
+    return s
+
+
+@pytest.mark.parametrize("f, args", [(over_elements, (np.array([0.5, 0.2, 0.3]), 3)),
+                                     (over_rows, (np.arange(6.0).reshape(3, 2) / 7,
+                                                  np.array([0.3, -0.2])))])
+def test_loops_over_arrays(f, args):
+    g = numbad.grad(f)(*args)
+    np.testing.assert_allclose(g, fd_array(f, args, 0), rtol=1e-6, atol=1e-9)
+    t = np.linspace(-1.0, 1.0, args[0].size).reshape(args[0].shape)
+    h = 1e-6
+    want = (f(args[0] + h * t, *args[1:]) - f(args[0] - h * t, *args[1:])) / (2 * h)
+    rest = tuple(np.zeros_like(a) if isinstance(a, np.ndarray) else 0 for a in args[1:])
+    assert numbad.jvp(f, args, (t,) + rest)[1] == pytest.approx(want, rel=1e-6)
