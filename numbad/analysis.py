@@ -413,7 +413,7 @@ def _read_only_arrays(info):
     written, opaque = set(), set()
     for label in info.labels:
         for stmt in info.blocks[label].body:
-            stored, lost = _arrays_changed_by(info, stmt, arrays)
+            stored, lost = _arrays_changed_by(info, stmt)
             for name in stored:
                 written |= family_of(name)
             for name in lost:
@@ -421,25 +421,26 @@ def _read_only_arrays(info):
     return arrays - written - opaque, opaque
 
 
-def _arrays_changed_by(info, stmt, arrays):
-    """(The variables among ``arrays`` whose memory ``stmt`` writes, those whose memory it
-    may change out of sight: given to a container or to a call without a rule)."""
+def _arrays_changed_by(info, stmt):
+    """(The array variables whose memory ``stmt`` writes, those whose memory it may change
+    out of sight: given to a container or to a call without a rule)."""
+    def arrays(vs):
+        return [v.name for v in vs if isinstance(info.type_of(v.name), types.Array)]
     k = kind(stmt)
     if k in ("SetItem", "StaticSetItem"):
         return [stmt.target.name], []
     value = stmt.value if k == "Assign" else None
     if kind(value) != "Expr":
         return [], []
-    if value.op == "inplace_binop" and value.lhs.name in arrays:
-        return [value.lhs.name], []
+    if value.op == "inplace_binop":
+        return arrays([value.lhs]), []
     if value.op in ("build_tuple", "build_list", "build_set", "build_map"):
-        return [], [v.name for v in value.list_vars() if v.name in arrays]
+        return [], arrays(value.list_vars())
     if value.op == "call":
         fn, _ = operation(info, value)
         if not (rule_for(fn) is not None or array_rule_for(fn) is not None
                 or fn in PURE_CALLS or is_allocation(info, stmt)):
-            return [], [v.name for v in _inputs_a_call_may_write(info, value)
-                        if v.name in arrays]
+            return [], arrays(_inputs_a_call_may_write(info, value))
     return [], []
 
 
@@ -462,17 +463,16 @@ def read_before_any_write(info, name):
                 made |= seen
                 break
             other = base.name
-    last = body.index(stmt)
+    start = last = body.index(stmt)
     for other_label in info.labels:
         for i, s in enumerate(info.blocks[other_label].body):
             if s is not stmt and any(v.name in made for v in s.list_vars()):
-                if other_label != label or i < last and s not in body[body.index(stmt):]:
+                if other_label != label or i < start:     # (another block, or a phi)
                     return False
                 last = max(last, i)
     family = info.family_of(name)
-    arrays = {n for n, t in info.typemap.items() if isinstance(t, types.Array)}
-    for s in body[body.index(stmt) + 1:last + 1]:
-        stored, lost = _arrays_changed_by(info, s, arrays)
+    for s in body[start + 1:last + 1]:
+        stored, lost = _arrays_changed_by(info, s)
         if any(n in family for n in stored + lost):
             return False
     return True

@@ -494,8 +494,7 @@ class Jacobian(_Wrapper):
         arg_types = _types_of(args)
         wrt = tuple(sorted({i % len(args) for i in nums}))
         _check_wrt(f, arg_types, wrt)
-        primal = f if nested_calls.is_derivative(f) else _primal_dispatcher(f)
-        out = np.asarray(primal(*_private_copies(args)))
+        out = np.asarray(_primal_dispatcher(f)(*_private_copies(args)))
         if not (np.issubdtype(out.dtype, np.floating) and out.ndim <= 3):
             raise TypeError("jacobian needs a float scalar or float array result")
         if sum(np.size(args[i]) for i in wrt) < out.size:
@@ -543,7 +542,10 @@ def _forward_jacobian(f, args, arg_types, wrt, out, width):
 
 @functools.lru_cache(maxsize=None)
 def _primal_dispatcher(f):
-    return f if isinstance(f, numba.core.dispatcher.Dispatcher) else numba.njit(f)
+    """``f`` compiled: as it is when Numba compiled it already, or a derivative object
+    (called from Python or from ``@njit`` code alike)."""
+    return f if isinstance(f, numba.core.dispatcher.Dispatcher) or \
+        nested_calls.is_derivative(f) else numba.njit(f)
 
 
 @njit_calls.register
