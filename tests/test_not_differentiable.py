@@ -194,3 +194,7 @@ def test_the_tangent_of_a_flattened_copy_does_not_follow_later_writes():
     h = 1e-6
     want = (f(w, 0.5 + h) - f(w, 0.5 - h)) / (2 * h)
     assert numbad.jvp(f, (w, 0.5), (np.zeros(3), 1.0))[1] == pytest.approx(want, rel=1e-7)
+    g_w, g_x = numbad.grad(f, argnums=(0, 1))(w, 0.5)
+    assert g_x == pytest.approx(want, rel=1e-7)
+    np.testing.assert_allclose(g_w, [(f(w + e, 0.5) - f(w - e, 0.5)) / (2 * h)
+                                     for e in h * np.eye(3)], rtol=1e-6, atol=1e-9)
