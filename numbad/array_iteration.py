@@ -8,8 +8,8 @@ function again with Numba's own type inference, as fusion.py does. Loops of anot
 shape than Numba's usual one are left as they are (and refused later).
 """
 from numba.core import ir, types
-from numba.core.ir_utils import build_definitions
-from numba.core.typed_passes import type_inference_stage
+
+from .retyping import type_again
 
 
 def index_array_loops(state):
@@ -24,11 +24,7 @@ def index_array_loops(state):
         array = getiter.value
         getiter.value = _range_over(block, getiter, array)
         element.value = ir.Expr.getitem(array, element.value, element.loc)
-    func_ir._definitions = build_definitions(func_ir.blocks)
-    typemap, return_type, calltypes, _ = type_inference_stage(
-        state.typingctx, state.targetctx, func_ir, state.args, state.return_type,
-        state.locals)
-    state.typemap, state.calltypes, state.return_type = typemap, calltypes, return_type
+    type_again(state)
     return True
 
 

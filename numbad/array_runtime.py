@@ -21,6 +21,8 @@ import numpy as np
 from numba.core import types
 from numba.extending import overload
 
+from .errors import NotDifferentiableError
+
 
 def sum_to(g, like):
     """``g`` summed down to something that broadcasts to ``like``'s shape (scalar ``like``:
@@ -207,6 +209,15 @@ def partly_overlap(a, b):
     return not (lo_a == lo_b and a.shape == b.shape and a.strides == b.strides)
 
 
+@numba.njit
+def refuse_partial_overlap(out, a, message):
+    """Raise NotDifferentiableError(``message``) when ``a`` partly overlaps ``out``
+    (the check before a ufunc given its output array, ufunc_outputs.py); else 0."""
+    if partly_overlap(out, a):
+        raise NotDifferentiableError(message)
+    return 0
+
+
 _KERNELS = {}
 
 
@@ -247,4 +258,4 @@ HELPERS = {"_sum_to": sum_to, "_acc": acc, "_move": move, "_live": live,
            "_add_into": add_into, "_reverse_cumsum": reverse_cumsum,
            "_prod_vjp": prod_vjp, "_extremum_vjp": extremum_vjp,
            "_partly_overlap": partly_overlap, "_ramp": ramp, "_shaped": shaped,
-           "_scatter_add": scatter_add}
+           "_scatter_add": scatter_add, "_refuse_partial_overlap": refuse_partial_overlap}

@@ -15,7 +15,7 @@ from numba.core.ir_utils import build_definitions, replace_vars, simplify_CFG
 from numba.core.typed_passes import NopythonTypeInference
 from numba.core.untyped_passes import InlineInlinables, resolve_func_from_module
 
-from . import array_iteration, fusion
+from . import array_iteration, fusion, ufunc_outputs
 
 
 @dataclass
@@ -84,6 +84,19 @@ def _unpack_built_tuples(func_ir):
             block.body = [stmt for stmt in block.body if not (
                 isinstance(stmt, ir.Assign) and stmt.target.name in unused)]
         unpacked = (unpacked - unused) if unused else set()
+
+
+@register_pass(mutates_CFG=False, analysis_only=False)
+class StoreUfuncOutputs(FunctionPass):
+    """``np.sin(u, out)`` as ``out[:] = np.sin(u)`` (ufunc_outputs.py), typed again."""
+
+    _name = "numbad_store_ufunc_outputs"
+
+    def __init__(self):
+        FunctionPass.__init__(self)
+
+    def run_pass(self, state):
+        return ufunc_outputs.store_ufunc_outputs(state)
 
 
 @register_pass(mutates_CFG=True, analysis_only=False)
@@ -205,6 +218,7 @@ class TypedIRCompiler(CompilerBase):
             self.state.numbad_inline = self.inline
             pm.add_pass_after(InlineChosenCallees, InlineInlinables)
         pm.add_pass(NopythonTypeInference, "nopython frontend")
+        pm.add_pass(StoreUfuncOutputs, "numbad: ufunc output arrays as stores")
         pm.add_pass(IterateArraysByIndex, "numbad: loops over arrays by index")
         if self.fuse:
             pm.add_pass(FuseElementwise, "numbad: fuse element-wise expressions")

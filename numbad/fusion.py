@@ -25,14 +25,13 @@ from numba import njit
 from numba.core import ir, types
 from numba.core.inline_closurecall import InlineWorker
 from numba.core.ir_utils import (
-    build_definitions,
     find_topo_order,
     get_definition,
     guard,
     replace_vars,
 )
-from numba.core.typed_passes import type_inference_stage
 
+from .retyping import type_again
 from .rules import clip, rule_for, where
 
 _BINARY = {operator.add: "+", operator.sub: "-", operator.mul: "*",
@@ -437,13 +436,8 @@ def fuse(state):
     # the iterator: the inlined loops are already in SSA form, and the user's IR is
     # left exactly as Numba made it)
     relabel_in_order(func_ir)
-    func_ir._definitions = build_definitions(func_ir.blocks)
+    type_again(state)
     assert all(len(d) == 1 for d in func_ir._definitions.values() if d), "not SSA"
-    typemap, return_type, calltypes, _ = type_inference_stage(
-        state.typingctx, state.targetctx, func_ir, state.args, state.return_type,
-        state.locals)
-    state.func_ir, state.typemap, state.calltypes = func_ir, typemap, calltypes
-    state.return_type = return_type
     return True
 
 

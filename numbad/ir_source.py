@@ -76,6 +76,9 @@ def literal(value):
         s = repr(v)
     elif isinstance(value, str):
         return repr(value)
+    elif isinstance(value, slice):
+        parts = [literal(p) for p in (value.start, value.stop, value.step)]
+        return "slice(%s)" % ", ".join(parts) if all(parts) else None
     else:
         return None
     return "(%s)" % s if s.startswith("-") else s

@@ -326,4 +326,5 @@ COSTLY_CALLS = frozenset(fn for fn, rule in RULES.items()
 
 # Calls that are pure and cheap: the reverse sweep may recompute them.
 PURE_CALLS = frozenset([bool, int, float, round, len, slice, math.isnan, math.isinf,
-                        math.isfinite, np.float64, np.float32, np.int64, np.int32])
+                        math.isfinite, np.float64, np.float32, np.int64, np.int32,
+                        array_runtime.refuse_partial_overlap])
