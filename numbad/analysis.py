@@ -617,10 +617,11 @@ class Derivative:
     ``array_rule``: the templates are array-rule shares of ``{g}`` (rules.ARRAY_RULES),
     else partial derivatives (rules.RULES, element by element on arrays)."""
 
-    def __init__(self, operands, templates, array_rule):
+    def __init__(self, operands, templates, array_rule, nonfinite=frozenset()):
         self.operands = operands
         self.templates = templates
         self.array_rule = array_rule
+        self.nonfinite = nonfinite      # (rules.Rule.nonfinite)
 
     def deps(self):
         return [v.name for v, t in zip(self.operands, self.templates) if t and v is not None]
@@ -672,7 +673,7 @@ def derivative(info, value, forward=False):
     if rule is not None:
         if len(rule.partials) != len(operands):
             return None
-        return Derivative(operands, rule.partials, False)
+        return Derivative(operands, rule.partials, False, rule.nonfinite)
     arule = array_rule_for(fn)
     if arule is None:
         return None

@@ -326,7 +326,9 @@ class TangentTransform(StructuredLoops):
             else:
                 expr = _PLACEHOLDER.sub(
                     lambda m: ans if m.group(1) == "ans" else ops[int(m.group(1))], template)
-                parts.append("%s * %s" % (vdot, _paren(expr)))
+                term = "%s * %s" % (vdot, _paren(expr))
+                parts.append("(%s if %s != 0.0 else 0.0)" % (term, vdot)
+                             if i in d.nonfinite else term)
         total = " + ".join(parts) or "0.0"
         if is_array and len(parts) == 1 and re.fullmatch(r"\w+", total):
             total = "np.copy(%s)" % total

@@ -23,14 +23,18 @@ from . import array_runtime
 @dataclass(frozen=True)
 class Rule:
     partials: tuple     # one template (str) or None per positional argument
+    # positions whose partial may be nan where the function is finite (``x ** y``'s
+    # ``log(x)`` at x < 0): forward mode adds their term only for a nonzero tangent,
+    # so that a direction along the other arguments stays finite
+    nonfinite: frozenset = frozenset()
 
 
 RULES = {}
 
 
-def defrule(fn, *partials):
+def defrule(fn, *partials, nonfinite=()):
     """Register the partial derivatives of ``fn``, one template per argument."""
-    RULES[fn] = Rule(tuple(partials))
+    RULES[fn] = Rule(tuple(partials), frozenset(nonfinite))
 
 
 def rule_for(fn):
@@ -53,7 +57,9 @@ defrule(operator.mul, "{1}", "{0}")
 defrule(operator.truediv, "1.0 / {1}", "-{ans} / {1}")
 defrule(operator.floordiv, ZERO, ZERO)
 defrule(operator.mod, "1.0", "-math.floor({0} / {1})")
-defrule(operator.pow, "{1} * {0} ** ({1} - 1)", "{ans} * math.log({0})")
+# (d/dy x ** y at x == 0 is 0 for y > 0, as JAX has it; log(0) would make it nan)
+_POW = ("{1} * {0} ** ({1} - 1)", "({ans} * math.log({0}) if {0} != 0 else 0.0)")
+defrule(operator.pow, *_POW, nonfinite=[1])
 defrule(operator.neg, "-1.0")
 defrule(operator.pos, "1.0")
 
@@ -61,7 +67,7 @@ defrule(operator.pos, "1.0")
 defrule(abs, "(1.0 if {0} >= 0 else -1.0)")
 defrule(min, "(1.0 if {0} <= {1} else 0.0)", "(0.0 if {0} <= {1} else 1.0)")
 defrule(max, "(1.0 if {0} >= {1} else 0.0)", "(0.0 if {0} >= {1} else 1.0)")
-defrule(pow, "{1} * {0} ** ({1} - 1)", "{ans} * math.log({0})")
+defrule(pow, *_POW, nonfinite=[1])
 defrule(float, "1.0")
 defrule(np.float64, "1.0")
 defrule(np.float32, "1.0")
@@ -84,7 +90,7 @@ defrule(math.log1p, "1.0 / (1.0 + {0})")
 defrule(math.log10, "1.0 / ({0} * %s)" % _LN10)
 defrule(math.log2, "1.0 / ({0} * %s)" % _LN2)
 defrule(math.sqrt, "0.5 / {ans}")
-defrule(math.pow, "{1} * {0} ** ({1} - 1)", "{ans} * math.log({0})")
+defrule(math.pow, *_POW, nonfinite=[1])
 defrule(math.hypot, "{0} / {ans}", "{1} / {ans}")
 defrule(math.fabs, "(1.0 if {0} >= 0 else -1.0)")
 defrule(math.floor, ZERO)

@@ -1,10 +1,13 @@
 """Forward mode (``numbad.jvp``): against jax.jvp, against numbad's own reverse mode
 (``grad . v``) and against central finite differences along the tangent."""
+import math
+
 import numpy as np
 import pytest
 
 import numbad
 from benchmarks.workloads.heat import heat, heat_slices
+from tests.gradcheck import central_difference
 from tests.test_reverse_array_expressions import CASES, build, make_args
 from tests.test_reverse_control_flow import (
     f_branches,
@@ -169,3 +172,24 @@ def test_jacobian_of_a_wide_output_uses_forward_mode(jax_module):
     assert jx.shape == (7, 2) and jk.shape == (7,)
     np.testing.assert_allclose(jx, np.asarray(ex), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(jk, np.asarray(ek), rtol=1e-12, atol=1e-14)
+
+
+def power(x, y):
+    return x ** y + math.pow(x, y) + pow(x, y)
+
+
+@pytest.mark.parametrize("x, y", [(-2.0, 3.0), (-1.5, 2.0), (0.0, 3.0), (1.7, 2.5)])
+def test_power_along_the_base_is_finite_at_any_base(x, y, jax_module):
+    """d/dy x ** y is log(x) x ** y: nan for x < 0, yet a tangent along x alone has a
+    value (3 x ** 2 at y = 3), and d/dy at x = 0 is 0, as JAX has it."""
+    expected = 3 * y * x ** (y - 1)
+    _, dot = numbad.jvp(power, (x, y), (1.0, 0.0))
+    np.testing.assert_allclose(dot, expected, rtol=1e-12)
+    np.testing.assert_allclose(dot, central_difference(lambda x: power(x, y), (x,), 0),
+                               rtol=1e-6, atol=1e-9)
+    if x >= 0:
+        want = jax_module.grad(lambda x, y: 3 * x ** y, argnums=(0, 1))(x, y)
+        np.testing.assert_allclose(numbad.grad(power, argnums=(0, 1))(x, y), want,
+                                   rtol=1e-12)
+        np.testing.assert_allclose(numbad.jvp(power, (x, y), (0.5, 2.0))[1],
+                                   0.5 * want[0] + 2.0 * want[1], rtol=1e-12)
