@@ -1,29 +1,43 @@
-"""``for x in u`` over an array, written as ``for i in range(u.shape[0]): x = u[i]``.
+"""Loops over arrays as loops over indices: ``for x in u`` as
+``for i in range(u.shape[0]): x = u[i]``; ``for i, x in enumerate(u)`` and
+``for x, y in zip(u, v)`` likewise.
 
-Numba iterates over an array with an iterator object that numbad has no derivative
-for; over a ``range`` it counts, which numbad reverses by its iteration counter.
-The two loops read the same elements in the same order (a row view each step for a
-2-D array), so the rewrite changes no value. It runs on the typed IR and types the
-function again with Numba's own type inference, as fusion.py does. Loops of another
-shape than Numba's usual one are left as they are (and refused later).
+Numba iterates over an array (or an enumerate or zip object) with an iterator
+object that numbad has no derivative for; over a ``range`` it counts, which numbad
+reverses by its iteration counter. The two loops read the same elements in the same
+order (a row view each step for a 2-D array), so the rewrite changes no value. It
+runs on the typed IR and types the function again with Numba's own type inference,
+as fusion.py does. Loops of another shape than Numba's usual one are left as they
+are (and refused later).
 """
+import operator
+from dataclasses import dataclass
+
 from numba.core import ir, types
 
 from .retyping import type_again
+
+
+@dataclass
+class _Loop:
+    block: object           # the block that makes the iterator
+    getiter: object         # its ``getiter`` expression
+    taking: object          # the loop body's first statement, which takes the element
+    sources: list           # the arrays and ranges iterated over, side by side
+    counted: bool           # enumerate: the element's first item is the count
+    start: object           # enumerate's start (a variable), else None
 
 
 def index_array_loops(state):
     """Rewrite the loops over arrays of ``state.func_ir`` and type it again; False (and
     ``state`` untouched) when it has none."""
     func_ir, typemap = state.func_ir, state.typemap
-    loops = [loop for loop in (_loop_over_array(func_ir, typemap, item)
+    loops = [loop for loop in (_loop_over_arrays(func_ir, typemap, item)
                                for item in _statements(func_ir)) if loop is not None]
     if not loops:
         return False
-    for block, getiter, element in loops:
-        array = getiter.value
-        getiter.value = _range_over(block, getiter, array)
-        element.value = ir.Expr.getitem(array, element.value, element.loc)
+    for loop in loops:
+        _rewrite(func_ir, typemap, loop)
     type_again(state)
     return True
 
@@ -32,18 +46,47 @@ def _statements(func_ir):
     return [(block, stmt) for block in func_ir.blocks.values() for stmt in block.body]
 
 
-def _loop_over_array(func_ir, typemap, item):
-    """(block, getiter expression, the body's ``x = <element>`` statement) when ``item``
-    starts a loop over an array in Numba's usual shape: the header steps the iterator,
-    copies the element into one variable and branches on the pair's second half; the
-    loop body's first block takes the element from that variable, and nothing else uses
-    it (so reading ``u[i]`` there never reads past the end)."""
+def _definition(func_ir, var):
+    defs = func_ir._definitions.get(var.name, [])
+    return defs[0] if len(defs) == 1 else None
+
+
+def _iterated(func_ir, typemap, value):
+    """(sources, counted, start) of what ``getiter`` expression ``value`` iterates: an
+    array; ``enumerate`` of an array (from an integer start); ``zip`` of arrays. None
+    for anything else."""
+    def is_array(var):
+        t = typemap.get(var.name)
+        return isinstance(t, types.Array) and t.ndim > 0
+    if is_array(value.value):
+        return [value.value], False, None
+    call = _definition(func_ir, value.value)
+    if not (isinstance(call, ir.Expr) and call.op == "call" and not call.kws
+            and call.vararg is None and call.args and is_array(call.args[0])):
+        return None
+    fn = _definition(func_ir, call.func)
+    fn = getattr(fn, "value", None) if isinstance(fn, (ir.Global, ir.FreeVar)) else None
+    if fn is enumerate and len(call.args) <= 2 and (
+            len(call.args) == 1 or isinstance(typemap.get(call.args[1].name), types.Integer)):
+        return [call.args[0]], True, call.args[1] if len(call.args) == 2 else None
+    if fn is zip and all(is_array(a) for a in call.args):
+        return list(call.args), False, None
+    return None
+
+
+def _loop_over_arrays(func_ir, typemap, item):
+    """The _Loop that ``item`` (block, statement) starts when it makes the iterator of a
+    loop over arrays in Numba's usual shape: the header steps the iterator, copies the
+    element into one variable and branches on the pair's second half; the loop body's
+    first block takes the element from that variable (a plain copy, or for enumerate
+    and zip the unpacking of the tuple into its items), and nothing else uses it (so
+    reading ``u[i]`` there never reads past the end)."""
     block, stmt = item
     value = stmt.value if isinstance(stmt, ir.Assign) else None
     if not (isinstance(value, ir.Expr) and value.op == "getiter"):
         return None
-    t = typemap.get(value.value.name)
-    if not (isinstance(t, types.Array) and t.ndim > 0):
+    iterated = _iterated(func_ir, typemap, value)
+    if iterated is None:
         return None
     carried = {stmt.target.name}        # the iterator, through copies and phis
     for _, s in _statements(func_ir):
@@ -69,27 +112,96 @@ def _loop_over_array(func_ir, typemap, item):
         uses = [s for _, s in _statements(func_ir)
                 if any(v.name in (element, firsts[0].target.name) for v in s.list_vars())]
         taking = entry[0] if entry else None
-        if {id(s) for s in uses} != {id(firsts[0]), id(copies[0]), id(taking)} or not (
-                isinstance(taking, ir.Assign) and isinstance(taking.value, ir.Var)):
+        if {id(s) for s in uses} != {id(firsts[0]), id(copies[0]), id(taking)} or \
+                not _takes_element(func_ir, taking, iterated):
             return None
-        return block, value, taking
+        return _Loop(block, value, taking, *iterated)
     return None
 
 
-def _range_over(block, getiter, array):
-    """Insert ``range(array.shape[0])`` before the statement of ``getiter`` in ``block``;
-    its variable."""
-    at = next(k for k, s in enumerate(block.body) if getattr(s, "value", None) is getiter)
-    scope, loc = block.scope, block.body[at].loc
-    made = []
+def _takes_element(func_ir, taking, iterated):
+    """Whether statement ``taking`` takes the element as the loop's kind has it: a copy
+    for one array; for enumerate and zip, ``exhaust_iter`` into as many items as there
+    are, read only by ``static_getitem``s (``i, x = ...``)."""
+    if not isinstance(taking, ir.Assign):
+        return False
+    sources, counted, _ = iterated
+    if not counted and len(sources) == 1:
+        return isinstance(taking.value, ir.Var)
+    value = taking.value
+    if not (isinstance(value, ir.Expr) and value.op == "exhaust_iter"
+            and value.count == len(sources) + counted):
+        return False
+    readers = [s for _, s in _statements(func_ir)
+               if taking.target.name in {v.name for v in s.list_vars()} and s is not taking]
+    return all(_item_read(s, taking.target.name) is not None for s in readers)
 
-    def new(name, value):
-        var = ir.Var(scope, scope.redefine(name, loc).name, loc)
-        block.body.insert(at + len(made), ir.Assign(value, var, loc))
-        made.append(var)
+
+def _item_read(stmt, tuple_name):
+    """The static_getitem expression of ``stmt`` that reads an item of ``tuple_name``."""
+    value = stmt.value if isinstance(stmt, ir.Assign) else None
+    if isinstance(value, ir.Expr) and value.op == "static_getitem" and \
+            value.value.name == tuple_name and isinstance(value.index, int):
+        return value
+    return None
+
+
+def _rewrite(func_ir, typemap, loop):
+    """Count with ``range`` and read the items by index after the loop's test."""
+    index = loop.taking.value if isinstance(loop.taking.value, ir.Var) else \
+        loop.taking.value.value
+    at = next(k for k, s in enumerate(loop.block.body)
+              if getattr(s, "value", None) is loop.getiter)
+    make = _Maker(loop.block, at)
+    lengths = [make("$length", make.call(len, s)) for s in loop.sources]
+    length = lengths[0] if len(lengths) == 1 else make("$length", make.call(min, *lengths))
+    made_by = loop.getiter.value       # the array, or the enumerate or zip object
+    loop.getiter.value = make("$indices", make.call(range, length))
+    if not isinstance(typemap[made_by.name], types.Array):
+        _drop_if_unused(func_ir, made_by)
+    body = next(b for b in func_ir.blocks.values() if any(s is loop.taking for s in b.body))
+    if isinstance(loop.taking.value, ir.Var):   # for x in u
+        loop.taking.value = ir.Expr.getitem(loop.sources[0], index, loop.taking.loc)
+        return
+    items = ([None] if loop.counted else []) + loop.sources
+    for stmt in list(body.body):
+        read = _item_read(stmt, loop.taking.target.name)
+        if read is None:
+            continue
+        source = items[read.index]
+        if source is not None:
+            stmt.value = ir.Expr.getitem(source, index, stmt.loc)
+        else:                       # enumerate's count, from its start
+            stmt.value = index if loop.start is None else ir.Expr.binop(
+                operator.add, index, loop.start, stmt.loc)
+    body.body.remove(loop.taking)
+
+
+def _drop_if_unused(func_ir, var):
+    """Drop the statement assigning ``var`` when nothing reads it any more."""
+    statements = _statements(func_ir)
+    if not any(var.name in {v.name for v in s.list_vars()} for _, s in statements
+               if not (isinstance(s, ir.Assign) and s.target.name == var.name)):
+        for block, s in statements:
+            if isinstance(s, ir.Assign) and s.target.name == var.name:
+                block.body.remove(s)
+
+
+class _Maker:
+    """Statements inserted into a block, in order, before its statement ``at``."""
+
+    def __init__(self, block, at):
+        self.block, self.at = block, at
+        self.loc = block.body[at].loc
+
+    def __call__(self, name, value):
+        scope = self.block.scope
+        var = ir.Var(scope, scope.redefine(name, self.loc).name, self.loc)
+        self.block.body.insert(self.at, ir.Assign(value, var, self.loc))
+        self.at += 1
         return var
-    fn = new("$range", ir.Global("range", range, loc))
-    shape = new("$shape", ir.Expr.getattr(array, "shape", loc))
-    zero = new("$zero", ir.Const(0, loc))
-    length = new("$length", ir.Expr.static_getitem(shape, 0, zero, loc))
-    return new("$indices", ir.Expr.call(fn, [length], (), loc))
+
+    def call(self, fn, *args):
+        """The expression calling builtin ``fn`` with variables ``args``."""
+        g = self("$" + fn.__name__, ir.Global(fn.__name__, fn, self.loc))
+        return ir.Expr.call(g, list(args), (), self.loc)

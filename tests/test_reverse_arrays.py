@@ -475,9 +475,32 @@ def over_rows(a, w):
     return s
 
 
+def enumerated(u, v):
+    s = 0.0
+    for i, x in enumerate(u):
+        s += i * x * x
+    for k, row in enumerate(v.reshape(2, 3), 1):    # rows, counted from 1
+        s += k * np.sum(row * u[:3])
+    return s
+
+
+def zipped(u, v):
+    s = 0.0
+    for x, y, z in zip(u, v, u[1:]):    # as long as the shortest
+        if x > 0.8:
+            continue
+        s += x * y - z * math.sin(s)
+    return s
+
+
 @pytest.mark.parametrize("f, args", [(over_elements, (np.array([0.5, 0.2, 0.3]), 3)),
                                      (over_rows, (np.arange(6.0).reshape(3, 2) / 7,
-                                                  np.array([0.3, -0.2])))])
+                                                  np.array([0.3, -0.2]))),
+                                     (enumerated, (np.array([0.5, 0.2, 0.3, 0.9]),
+                                                   np.linspace(-1.0, 1.0, 6))),
+                                     (zipped, (np.array([0.5, 0.9, 0.3, 0.7]),
+                                               np.linspace(-1.0, 1.0, 6)))],
+                         ids=["elements", "rows", "enumerate", "zip"])
 def test_loops_over_arrays(f, args):
     g = numbad.grad(f)(*args)
     np.testing.assert_allclose(g, fd_array(f, args, 0), rtol=1e-6, atol=1e-9)
@@ -486,3 +509,6 @@ def test_loops_over_arrays(f, args):
     want = (f(args[0] + h * t, *args[1:]) - f(args[0] - h * t, *args[1:])) / (2 * h)
     rest = tuple(np.zeros_like(a) if isinstance(a, np.ndarray) else 0 for a in args[1:])
     assert numbad.jvp(f, args, (t,) + rest)[1] == pytest.approx(want, rel=1e-6)
+    if f in (enumerated, zipped):       # the second array too
+        np.testing.assert_allclose(numbad.grad(f, argnums=1)(*args), fd_array(f, args, 1),
+                                   rtol=1e-6, atol=1e-9)
