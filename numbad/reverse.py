@@ -1700,12 +1700,19 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         (``flush()``). LLVM does neither itself: it cannot tell the adjoint arrays it
         stores to apart from the arrays the loop reads."""
         once = [(s, at) for s, at in self.reads_once(header) if id(s) not in self.read_once]
-        if once:    # (guarded: an index may be out of range where the loop never ran)
-            src("if %s > 0:" % self.counter(header))
-            for stmt, index in once:
+        # The header ran each time the loop was entered, and its reverse runs first; the
+        # other blocks ran in whole iterations only, counted by the loop's counter (their
+        # reads guarded: an index may be out of range where no iteration ran).
+        for in_header in (True, False):
+            reads = [(s, at) for s, at in once
+                     if (self.info.defs[s.target.name][0] == header) == in_header]
+            if reads and not in_header:
+                src("if %s > 0:" % self.counter(header))
+            for stmt, index in reads:
                 self.read_once.add(id(stmt))
-                src("    %s = %s[%s]" % (self.names.var(stmt.target.name),
-                                         self.names.var(stmt.value.value.name), index))
+                src("%s%s = %s[%s]" % ("" if in_header else "    ",
+                                       self.names.var(stmt.target.name),
+                                       self.names.var(stmt.value.value.name), index))
         reads = [v for v in self.invariant_reads(header) if id(v) not in self.held]
         for value in reads:
             self.held[id(value)] = self.names.fresh("_held")

@@ -4,7 +4,7 @@ import math
 import numba
 import numpy as np
 import pytest
-from gradcheck import check_grads
+from gradcheck import check_grads, fd_array
 from numba import njit
 
 import numbad
@@ -135,6 +135,46 @@ def f_nested_while(x, m):
 
 def test_nested_while_loops():
     check_grads(f_nested_while, (0.7, 6), 0)
+
+
+def pairs_once(u):
+    """An inner while loop that runs once (twice, ...): ``u[i]``, read the same in each
+    of its iterations, is read once for the inner loop's reverse."""
+    e = 0.0
+    for i in range(len(u)):
+        j = 0
+        while j < 1:
+            e += (u[i] - u[j]) ** 2
+            j += 1
+    return e
+
+
+def pairs_below(u):
+    e = 0.0
+    for i in range(len(u)):
+        j = 0
+        while j < i:        # 0, 1, 2, ... iterations
+            e += u[j] * u[i] * u[i]
+            j += 1
+    return e
+
+
+def pairs_first(u):
+    e = 0.0
+    for i in range(len(u)):
+        for j in range(len(u)):
+            e += u[j] * u[i] * u[i]
+            break
+    return e
+
+
+@pytest.mark.parametrize("f", [pairs_once, pairs_below, pairs_first])
+def test_element_read_the_same_in_each_inner_iteration(f, jax_module):
+    u = np.array([0.3, 0.9, 0.1, 0.7])
+    np.testing.assert_allclose(numbad.grad(f)(u), fd_array(f, (u,), 0), rtol=1e-6)
+    jnp_u = jax_module.numpy.asarray(u)
+    np.testing.assert_allclose(numbad.hessian(f)(u), jax_module.hessian(f)(jnp_u),
+                               rtol=1e-10, atol=1e-12)
 
 
 def f_branches(x, y):
