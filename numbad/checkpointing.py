@@ -87,9 +87,39 @@ class CheckpointedLoops:
                     and self.structured(header):
                 try:
                     memo[header] = self.loop_state(header)
-                except Unsuitable:
-                    pass
+                except Unsuitable as why:
+                    self.__dict__.setdefault("_unsuitable", {})[header] = str(why)
         return memo[header]
+
+    def loops_taped_in_full(self):
+        """{header: why} of the top-level loops that a checkpointed VJP tapes in full
+        (decided by ``checkpoint_loops``)."""
+        if records_everything(self.scheme, self.budget):
+            return {}
+        unsuitable = self.__dict__.get("_unsuitable", {})
+        return {h: unsuitable.get(h, "control flow written as jumps between blocks")
+                for h in self.info.counted_headers
+                if self.top_level(h) and self.checkpointed(h) is None}
+
+    def emit_taped_in_full_check(self, src, more=None):
+        """With a budget, at the end of the forward sweep (and before a checkpointed loop,
+        which needs ``more`` bytes for one snapshot): a MemoryError naming the loops taped
+        in full and why, if the tape outgrew the budget (rather than the budget passed
+        unsaid, or blamed on the checkpointed loop)."""
+        loops = self.loops_taped_in_full()
+        if not loops or self.budget is None:
+            return
+        message = "numbad: the tape outgrew memory_budget=%d bytes: %s taped in full " \
+            "(numbad cannot snapshot %s yet); raise memory_budget, or keep the loop's " \
+            "state in arrays made before it and updated in place" % (
+                self.budget, ", ".join("the loop at line %d" % self.info.blocks[h].loc.line
+                                       for h in sorted(loops)),
+                "; ".join(sorted(set(loops.values()))))
+        # (the tape alone, as _checkpoint_slots counts it: the online schedule's slots
+        # take what the budget leaves when its loop starts)
+        src("if %s%s > %d:" % (self.tape_usage(), "" if more is None else " + " + more,
+                               self.budget))
+        self.emit_over_budget(src, "    ", "_MemoryError", message)
 
     def top_level(self, header):
         return not any(header in body and h != header
@@ -310,6 +340,7 @@ class CheckpointedLoops:
             ["8 * %d" % (len(state.floats) + len(state.ints) + len(state.bools) + 1)] +
             ["%s.nbytes" % a for a in state.arrays + state.fresh] + [str(schedule_bytes)])))
         if self.budget is not None:
+            self.emit_taped_in_full_check(src, self.cp(header, "sb"))
             src("_checkpoint_slots(-1, %s, %s, %s)  # (MemoryError if none)" % (
                 self.cp(header, "sb"), self.budget_source(), self.tape_usage()))
 

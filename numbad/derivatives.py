@@ -87,12 +87,37 @@ def _build(mode, func, arg_types, wrt, variant):
         func = func.py_func
     tir = inlining.typed_ir(func, arg_types, fuse=True)
     try:    # element-wise array expressions as loops; as written where that fails
-        return _transformed(mode, func, tir, wrt, variant, name)
+        transform = _transformed(mode, func, tir, wrt, variant, name)
     except NotDifferentiableError:
         if not tir.fused:
             raise       # (the function as written already)
-        return _transformed(mode, func, inlining.typed_ir(func, arg_types), wrt, variant,
-                            name)
+        transform = _transformed(mode, func, inlining.typed_ir(func, arg_types), wrt,
+                                 variant, name)
+    else:
+        if tir.fused and _taped_in_full(transform):
+            transform = _fewer_taped_in_full(transform, mode, func, arg_types, wrt, variant,
+                                             name)
+    transform, source = transform
+    return CompiledVJP(codegen.compile_source(source, name, transform.ns), source,
+                       transform.tir.return_type)
+
+
+def _taped_in_full(transform):
+    """How many top-level loops a VJP meant to checkpoint tapes in full (of a
+    (transform, source) pair)."""
+    return len(getattr(transform[0], "loops_taped_in_full", list)())
+
+
+def _fewer_taped_in_full(fused, mode, func, arg_types, wrt, variant, name):
+    """The checkpointed VJP of the function as written when it tapes fewer loops in full
+    than ``fused`` (a fused element loop fills a new array each step, ``u = u + dt *
+    f(u)``: not state the snapshots keep yet), else ``fused``."""
+    try:
+        plain = _transformed(mode, func, inlining.typed_ir(func, arg_types), wrt, variant,
+                             name)
+    except NotDifferentiableError:
+        return fused
+    return plain if _taped_in_full(plain) < _taped_in_full(fused) else fused
 
 
 def _transformed(mode, func, tir, wrt, variant, name):
@@ -111,9 +136,7 @@ def _transformed(mode, func, tir, wrt, variant, name):
         transform = TangentTransform(tir, wrt, name,
                                      lambda fn, at, w, k: jvp_of(fn, at, w, k).dispatcher,
                                      width)
-    source = transform.source()
-    return CompiledVJP(codegen.compile_source(source, name, transform.ns), source,
-                       tir.return_type)
+    return transform, transform.source()
 
 
 def _batched_by_calls(arg_types, wrt, width, name):

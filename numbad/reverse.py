@@ -85,7 +85,8 @@ RUNTIME.update(HELPERS)
 RUNTIME.update(_List=typed.List, _revolve_start=revolve_start, _revolve_next=revolve_next,
                _checkpoint_slots=checkpoint_slots, _online_start=online_start,
                _online_take=online_take, _online_finish=online_finish,
-               _online_next=online_next, _TapeOverBudget=TapeOverBudget)
+               _online_next=online_next, _TapeOverBudget=TapeOverBudget,
+               _MemoryError=MemoryError)
 INTERNAL = ("_blk", "_ft", "_fp", "_fcap", "_it", "_ip", "_icap", "_ret", "_ret_bar",
             "_ret_blk", "_k", "_r", "_tape_bytes", "_ab", "_act", "_cp_bytes", "_snapshots",
             "_recomputed") + tuple(RUNTIME)
@@ -916,6 +917,7 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         src("%s = np.zeros_like(%s)" % (self.bar(name), self.names.var(name)))
 
     def emit_end_of_forward(self, src):
+        self.emit_taped_in_full_check(src)
         src("_tape_bytes = %s + _cp_bytes" % self.tape_usage())
 
     def emit_footer(self, src):
@@ -1240,11 +1242,12 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
                                self.budget))
         self.emit_over_budget(src, "    ")
 
-    def emit_over_budget(self, src, indent):
+    def emit_over_budget(self, src, indent, error="_TapeOverBudget",
+                         message="numbad: the tape outgrew the memory budget"):
         # (memory is given back first: raising from compiled code releases nothing)
         src(*[indent + "_tape_free(%s)" % t for t in self.tapes])
         src(*[indent + "%s.clear()" % t for t in sorted(self.array_tapes.values())])
-        src(indent + "raise _TapeOverBudget('numbad: the tape outgrew the memory budget')")
+        src(indent + "raise %s(%r)" % (error, message))
 
     def reserved(self, header):
         """(floats, ints): at most what one pass through innermost loop ``header``'s blocks

@@ -139,7 +139,8 @@ def checkpoint_slots(steps, state_bytes, budget, used):
     slots = (budget - used) // max(state_bytes, 1)
     if slots < 1:
         raise MemoryError("numbad: the memory budget cannot hold one snapshot of the loop "
-                          "state besides one iteration's tape; raise memory_budget")
+                          "state besides the tape so far (what earlier code and loops "
+                          "taped, or one iteration's); raise memory_budget")
     if steps < 0:       # online: each snapshot scans the slots, so not too many
         return min(slots, ONLINE_MAX_SLOTS)
     return min(slots, max(steps, 1))

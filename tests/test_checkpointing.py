@@ -455,3 +455,34 @@ def test_buffers_swapped_in_an_inner_loop(scheme):
     got = numbad.grad(swapped_in_an_inner_loop, checkpoint=scheme,
                       memory_budget=2000)(u, 0.1)
     np.testing.assert_allclose(got, recorded, rtol=1e-12)
+
+
+def sines_from_the_argument(u, k, n):
+    """A new array each step, from the argument itself: written as one fused element
+    loop filling a new array, which snapshots cannot keep yet, so the checkpointed
+    gradient differentiates the function as written."""
+    for _ in range(n):
+        u = u + k * np.sin(u)
+    return np.sum(u * u)
+
+
+@pytest.mark.parametrize("scheme", ["binomial", "online"])
+def test_a_new_array_each_step_is_checkpointed_within_the_budget(scheme):
+    args = (np.linspace(0.1, 0.6, 6), 0.01, 3000)
+    recorded = numbad.grad(sines_from_the_argument, argnums=(0, 1), checkpoint="none")
+    expected = recorded(*args)
+    budget = recorded.stats["tape_bytes"] // 8
+    g = numbad.grad(sines_from_the_argument, argnums=(0, 1), checkpoint=scheme,
+                    memory_budget=budget)
+    for got, want in zip(g(*args), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert g.stats["snapshots"] > 0 and g.stats["tape_bytes"] <= budget
+
+
+def test_a_loop_taped_in_full_over_the_budget_is_named():
+    u = np.linspace(0.1, 0.6, 7)
+    g = numbad.grad(allocate_each_step, argnums=(0, 1), checkpoint="binomial",
+                    memory_budget=2000)
+    with pytest.raises(MemoryError, match=r"memory_budget=2000 bytes: the loop at line "
+                                          r"\d+ taped in full"):
+        g(u, 0.2, 200)
