@@ -1063,6 +1063,14 @@ def _refuse_lost_derivatives(info, stmt, varied, deps, forward):
             raise not_differentiable("the array method %s (no derivative rule)"
                                      % info.defs[stmt.value.func.name][1].value.attr,
                                      stmt.loc)
+        method = info.defs.get(stmt.value.func.name, (None, None))[1]
+        method = method.value if method is not None else None
+        if fn is None and kind(method) == "Expr" and method.op == "getattr" and \
+                method.value.name in varied and receiver is None:
+            # (a number's method, ``x.item()``: its bound method has no float type, so
+            # the derivative would vanish through it unseen)
+            raise not_differentiable("the method %s of a %s (no derivative rule)" % (
+                method.attr, info.type_of(method.value.name)), stmt.loc)
     name = stmt.target.name
     d = deps[name]
     operands = d if d is not None else [v.name for v in stmt.value.list_vars()]

@@ -198,3 +198,20 @@ def test_the_tangent_of_a_flattened_copy_does_not_follow_later_writes():
     assert g_x == pytest.approx(want, rel=1e-7)
     np.testing.assert_allclose(g_w, [(f(w + e, 0.5) - f(w - e, 0.5)) / (2 * h)
                                      for e in h * np.eye(3)], rtol=1e-6, atol=1e-9)
+
+
+def f_item_of_an_element(u):
+    return u[0].item() * 3.0
+
+
+def f_conjugate(x):
+    return x.conjugate() * 3.0
+
+
+@pytest.mark.parametrize("f, args, method", [(f_item_of_an_element, (np.ones(3),), "item"),
+                                             (f_conjugate, (1.5,), "conjugate")])
+def test_methods_of_numbers_are_refused_not_dropped(f, args, method):
+    """A number's method has no float type: its derivative would vanish unseen (0)."""
+    _expect(f, args, "the method %s of a float64" % method, "return")
+    with pytest.raises(numbad.NotDifferentiableError, match=method):
+        numbad.jvp(f, args, tuple(np.ones_like(a) for a in args))
