@@ -336,8 +336,8 @@ def declare_early(text, names, info):
 
 
 def typed_zero(t):
-    """Source of a value of Numba type ``t`` (numbers, booleans, flat tuples, arrays: an
-    empty one), else None."""
+    """Source of a value of Numba type ``t`` (numbers, booleans, slices, flat tuples,
+    arrays: an empty one), else None."""
     t = types.unliteral(t)
     if isinstance(t, types.Boolean):
         return "False"
@@ -345,6 +345,8 @@ def typed_zero(t):
         return "np.%s(0)" % t
     if isinstance(t, types.Array) and isinstance(t.dtype, (types.Number, types.Boolean)):
         return "np.empty((%s), np.%s)" % ("0, " * t.ndim, t.dtype)
+    if isinstance(t, types.SliceType):
+        return "slice(0, 0)" if t.members == 2 else "slice(0, 0, 1)"
     if isinstance(t, types.BaseTuple):
         items = [typed_zero(e) for e in t.types]
         if all(items):

@@ -193,7 +193,8 @@ def _dot_vjp(a, b):
 def _axis_rule(whole, along):
     """Templates for a reduction with an optional ``axis`` argument."""
     def rule(a, axis):
-        if axis is None or isinstance(axis, (types.NoneType, types.Omitted)):
+        if axis is None or isinstance(axis, (types.NoneType, types.Omitted)) or \
+                getattr(a, "ndim", None) == 1:      # (along the only axis: a number)
             return (whole, None)
         return (along, None) if along else None
     return rule

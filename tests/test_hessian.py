@@ -66,3 +66,26 @@ def test_hessian_of_a_reduction_times_an_element_against_jax(jax_module):
     jnp = jax_module.numpy
     expected = np.asarray(jax_module.hessian(lambda x: jnp.sum(x ** 3) * x[0])(x))
     np.testing.assert_allclose(numbad.hessian(f)(x), expected, rtol=1e-13)
+
+
+def column_at(a, i):
+    return np.sum(a[:, i] ** 2) + np.sum(a[1:, i - 1] * a[:-1, i])
+
+
+def along_the_only_axis(u):
+    return np.sum(u ** 3, axis=0) + np.sum(u * u, axis=-1)
+
+
+@pytest.mark.parametrize("f, args", [(column_at, (np.arange(12.0).reshape(3, 4) / 10, 2)),
+                                     (along_the_only_axis, (np.array([0.5, -1.0, 2.0]),))],
+                         ids=["column at a run-time index", "axis of a 1-D array"])
+def test_hvp_of_indexes_and_reductions_against_jax(f, args, jax_module):
+    """(A slice index built from a run-time int is carried by the gradient code's
+    loops, whose tangent code must declare it; a reduction along a 1-D array's axis
+    is a number.)"""
+    v = np.linspace(-1.0, 1.0, args[0].size).reshape(args[0].shape)
+    want = jax_module.jvp(jax_module.grad(lambda a: f(a, *args[1:])), (args[0],), (v,))[1]
+    np.testing.assert_allclose(numbad.hvp(f)(*args, v), want, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(numbad.grad(f)(*args),
+                               jax_module.grad(lambda a: f(a, *args[1:]))(args[0]),
+                               rtol=1e-12)
