@@ -1066,7 +1066,8 @@ def _refuse_lost_derivatives(info, stmt, varied, deps, forward):
         method = info.defs.get(stmt.value.func.name, (None, None))[1]
         method = method.value if method is not None else None
         if fn is None and kind(method) == "Expr" and method.op == "getattr" and \
-                method.value.name in varied and receiver is None:
+                method.value.name in varied and \
+                isinstance(info.type_of(method.value.name), types.Number):
             # (a number's method, ``x.item()``: its bound method has no float type, so
             # the derivative would vanish through it unseen)
             raise not_differentiable("the method %s of a %s (no derivative rule)" % (

@@ -206,6 +206,13 @@ def partly_overlap(a, b):
     lo_b, hi_b = _extent(b)
     if hi_a <= lo_b or hi_b <= lo_a:
         return False
+    if a.ndim == 1 and b.ndim == 1 and a.strides[0] == b.strides[0] and \
+            a.itemsize == b.itemsize and a.strides[0] != 0:
+        # interleaved, as columns ``c[:, j]`` and ``c[:, j - 1]`` are: no element shared
+        step = abs(a.strides[0])
+        offset = (a.ctypes.data - b.ctypes.data) % step
+        if a.itemsize <= offset <= step - a.itemsize:
+            return False
     return not (lo_a == lo_b and a.shape == b.shape and a.strides == b.strides)
 
 

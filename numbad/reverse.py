@@ -233,7 +233,16 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
 
     # ------------------------------------------------------------ planning
     def needed_by(self, stmt):
-        """Primal variables the adjoint of active ``stmt`` reads."""
+        """Primal variables the adjoint of active ``stmt`` reads: what its rule reads, and
+        the indices of the views whose adjoints it touches (``v += w`` with ``v =
+        a[j:j + 1]`` adds into ``a_bar[j:j + 1]``)."""
+        views = [i for v in stmt.list_vars() if self.is_array(v.name) and self.active(v.name)
+                 for i in self.view_indices(self.owner(v.name))]
+        return self.read_by_rule(stmt) + views
+
+    def read_by_rule(self, stmt):
+        """Primal variables the rule adjoint of active ``stmt`` reads (the index of a
+        store or a read, and the view indices those adjoints index with)."""
         if kind(stmt) in ("SetItem", "StaticSetItem"):
             index = [stmt.index.name] if kind(stmt) == "SetItem" else []
             return index + self.view_indices(self.owner(stmt.target.name))

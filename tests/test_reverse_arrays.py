@@ -512,3 +512,33 @@ def test_loops_over_arrays(f, args):
     if f in (enumerated, zipped):       # the second array too
         np.testing.assert_allclose(numbad.grad(f, argnums=1)(*args), fd_array(f, args, 1),
                                    rtol=1e-6, atol=1e-9)
+
+
+def scaled_then_added_views(a, u):
+    """Views made each step and updated twice in place: the second update's adjoint
+    adds into the view of ``b_bar`` that this step's index picks."""
+    b = a.copy()
+    for j in range(1, b.shape[1]):
+        col = b[:, j]
+        col *= 0.5
+        col += b[:, j - 1]          # the neighbouring column (interleaved, no element shared)
+    w = u.copy()
+    for j in range(1, w.shape[0]):
+        v = w[j:j + 1]
+        v *= 0.5
+        v += u[0:1]
+    return np.sum(b ** 2) + np.sum(w ** 3)
+
+
+def test_views_made_each_step_and_updated_twice():
+    a, u = np.arange(12.0).reshape(3, 4) / 10, np.linspace(0.1, 0.9, 5)
+    for i, x in enumerate((a, u)):
+        np.testing.assert_allclose(numbad.grad(scaled_then_added_views, argnums=i)(a, u),
+                                   fd_array(scaled_then_added_views, (a, u), i),
+                                   rtol=1e-6, atol=1e-8)
+    v = np.linspace(-1.0, 1.0, 5)
+    h = 1e-6
+    want = (numbad.grad(scaled_then_added_views, argnums=1)(a, u + h * v) -
+            numbad.grad(scaled_then_added_views, argnums=1)(a, u - h * v)) / (2 * h)
+    np.testing.assert_allclose(numbad.hvp(scaled_then_added_views, argnums=1)(a, u, v), want,
+                               rtol=1e-6, atol=1e-8)
