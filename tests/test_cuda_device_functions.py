@@ -90,3 +90,28 @@ def test_array_arguments_are_refused():
 def test_unknown_target():
     with pytest.raises(ValueError, match="target"):
         numbad.grad(math.sin, target="tpu")
+
+
+@cuda.jit(device=True)
+def _potential(x, k):
+    return 0.5 * k * x * x + 0.25 * x ** 4
+
+
+_potential_slope = numbad.grad(_potential, target="cuda")
+
+
+@cuda.jit
+def _forces(x, k, out):
+    i = cuda.grid(1)
+    if i < x.size:
+        out[i] = -_potential_slope(x[i], k[i])
+
+
+def test_adjoint_of_a_kernel_calling_a_device_derivative_is_refused_cleanly():
+    """(numbad's device derivatives are not differentiated again yet: a clean refusal
+    naming the kernel, not an error from inside Numba)"""
+    n = 4
+    arrays = [cuda.to_device(a) for a in (np.linspace(-1, 1, n), np.zeros(n), np.ones(n),
+                                          np.zeros(n), np.zeros(n), np.ones(n))]
+    with pytest.raises(numbad.NotDifferentiableError, match="test_cuda_device_functions"):
+        numbad.cuda.grad_kernel(_forces)[1, 4](*arrays)

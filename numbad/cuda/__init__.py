@@ -14,8 +14,10 @@ def grad_kernel(kernel, tape_entries=None):
     """The adjoint kernel of ``kernel``: ``adj[blocks, threads](a, x, dx, y, dy, out,
     dout)``; before the launch each shadow holds the cotangent of its array's content
     after the kernel, after it the cotangent of its content at launch (inputs' shadows
-    gain the vector-Jacobian product; an overwritten output's shadow is zeroed).  The
-    primal arrays end as the kernel leaves them.
+    gain the vector-Jacobian product; an overwritten output's shadow is zeroed). An
+    array the kernel updates in place ends as the kernel leaves it, or, where the
+    reverse sweep puts overwritten values back to read them (kernels with loops), as
+    it was at launch: launch the kernel itself for its results.
 
     ``tape_entries``: per-thread tape size of a kernel with loops. By default it is
     learnt: a launch whose threads outgrow it runs again, from copies of its arrays

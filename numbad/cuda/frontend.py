@@ -65,8 +65,10 @@ def typed_ir(obj, arg_types):
     func = python_function(obj)
     try:
         tir = frontend.typed_ir(view(func), arg_types)
-    except (numba.core.errors.TypingError, AttributeError) as e:
-        # (an AttributeError: a cuda.<name> numbad has no stand-in for, such as laneid)
+    except (numba.core.errors.NumbaError, AttributeError) as e:
+        # (an AttributeError: a cuda.<name> numbad has no stand-in for, such as laneid; an
+        # UnsupportedError: a call Numba cannot inline there, such as a device function
+        # numbad made)
         raise not_differentiable("code Numba cannot type for numbad's view of the kernel "
                                  "(%s)" % str(e).split("\n")[0], definition_loc(func)) from None
     tir.func = func

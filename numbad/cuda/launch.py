@@ -165,6 +165,11 @@ def _dimensions(config):
 def _copy(a):
     if isinstance(a, np.ndarray):
         return a.copy()
+    if not (a.is_c_contiguous() or a.is_f_contiguous()):
+        raise ValueError("numbad: the adjoint of a kernel with loops copies its device arrays "
+                         "to launch again with bigger tapes, and Numba copies only "
+                         "contiguous ones: pass contiguous arrays, or grad_kernel(kernel, "
+                         "tape_entries=N) (no copies)")
     c = cuda.device_array(a.shape, a.dtype)
     c.copy_to_device(a)
     return c
