@@ -134,6 +134,16 @@ def reverse_cumsum(g, like):
 
 
 @numba.njit
+def diff_vjp(g):
+    """Adjoint of ``np.diff`` of a 1-D array (``g``: the adjoint of its result)."""
+    out = np.zeros(g.shape[0] + 1)
+    for i in range(g.shape[0]):
+        out[i] -= g[i]
+        out[i + 1] += g[i]
+    return out
+
+
+@numba.njit
 def prod_vjp(a, g):
     """Adjoint of ``np.prod(a)``: ``g`` times the product of the other elements (exact
     when ``a`` has zeros)."""
@@ -265,4 +275,4 @@ HELPERS = {"_sum_to": sum_to, "_acc": acc, "_move": move, "_live": live,
            "_add_into": add_into, "_reverse_cumsum": reverse_cumsum,
            "_prod_vjp": prod_vjp, "_extremum_vjp": extremum_vjp,
            "_partly_overlap": partly_overlap, "_ramp": ramp, "_shaped": shaped,
-           "_scatter_add": scatter_add, "_refuse_partial_overlap": refuse_partial_overlap}
+           "_scatter_add": scatter_add, "_diff_vjp": diff_vjp, "_refuse_partial_overlap": refuse_partial_overlap}

@@ -234,6 +234,17 @@ defarrayrule([np.linalg.norm], ("x",), lambda x: ("{g} * {0} / {ans}",),
              lambda x: ("np.sum({0} * {d}) / {ans}",))
 defarrayrule([np.cumsum], ("a",), lambda a: ("_reverse_cumsum({g}, {0})",),
              _linear("np.cumsum(%s)"))
+defarrayrule([np.diff], ("a", "n"), lambda a, n: (
+    ("_diff_vjp({g})", None) if _ndim(a) == 1 and n is None else None),
+    lambda a, n: ("np.diff({d})", None) if n is None else None)
+defarrayrule([np.trace], ("a",), lambda a: (
+    ("{g} * np.eye({0}.shape[0], {0}.shape[1])",) if _ndim(a) == 2 else None),
+    _linear("np.trace(%s)"))
+# var = mean((a - mean(a))^2): the mean's own share sums to zero
+defarrayrule([np.var], ("a",), lambda a: ("{g} * 2.0 * ({0} - np.mean({0})) / {0}.size",),
+             lambda a: ("2.0 * np.sum(({0} - np.mean({0})) * {d}) / {0}.size",))
+defarrayrule([np.std], ("a",), lambda a: ("{g} * ({0} - np.mean({0})) / ({0}.size * {ans})",),
+             lambda a: ("np.sum(({0} - np.mean({0})) * {d}) / ({0}.size * {ans})",))
 defarrayrule([np.outer], ("a", "b"), lambda a, b: (
     ("{g} @ {1}", "{0} @ {g}") if _ndim(a) == _ndim(b) == 1 else None),
     _linear("np.outer(%s)", 2))
@@ -304,6 +315,7 @@ def linear_rule_for(fn):
 for _fn, _linear_in in [(array_runtime.acc, (0, 1)), (array_runtime.move, (0, 1)),
                         (array_runtime.live, (0,)), (array_runtime.sum_to, (0,)),
                         (array_runtime.reverse_cumsum, (0,)), (array_runtime.shaped, (0,)),
+                        (array_runtime.diff_vjp, (0,)),
                         (array_runtime.extremum_vjp, (2,))]:
     deflinear(_fn, _linear_in)
 deflinear(array_runtime.add_into, (0, 1), updates=0)
@@ -312,7 +324,8 @@ deflinear(array_runtime.scatter_add, (0, 2), updates=0)
 # Array methods that are NumPy functions of the array (``a.sum()`` is ``np.sum(a)``).
 METHODS = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
            "dot": np.dot, "cumsum": np.cumsum, "transpose": np.transpose, "copy": np.copy,
-           "ravel": np.ravel, "flatten": flatten, "reshape": np.reshape, "T": np.transpose}
+           "ravel": np.ravel, "flatten": flatten, "reshape": np.reshape, "T": np.transpose,
+           "var": np.var, "std": np.std}
 
 
 def array_rule_for(fn):

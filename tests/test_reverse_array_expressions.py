@@ -37,6 +37,9 @@ CASES = {
                        [(3, 4)]),
     "linspace_ends": ("def f(a, x):\n    t = np.linspace(x, 2.0 * x + 1.0, a.shape[0])\n"
                       "    return np.sum(t * a) + np.sum(np.linspace(x * x, 0.5, 1))", [(5,), ()]),
+    "diff_var_std_trace": ("def f(a, m):\n    return np.sum(np.diff(a) ** 2) + np.var(a * a)"
+                           " * np.std(a) + a.var() + a.std() + np.trace(m @ m)",
+                           [(6,), (3, 3)]),
     "views_of_values": ("def f(a):\n    w = a * a\n    return np.sum(w[1:] * w[:-1]) + w[2] * w[0]",
                         [(6,)]),
 }
