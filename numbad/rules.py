@@ -65,8 +65,11 @@ defrule(operator.pos, "1.0")
 
 # Builtins and casts that keep a float a float.
 defrule(abs, "(1.0 if {0} >= 0 else -1.0)")
-defrule(min, "(1.0 if {0} <= {1} else 0.0)", "(0.0 if {0} <= {1} else 1.0)")
-defrule(max, "(1.0 if {0} >= {1} else 0.0)", "(0.0 if {0} >= {1} else 1.0)")
+# (a tie shares the derivative equally, as central differences and JAX's maximum do)
+defrule(min, "(1.0 if {0} < {1} else 0.5 if {0} == {1} else 0.0)",
+        "(0.0 if {0} < {1} else 0.5 if {0} == {1} else 1.0)")
+defrule(max, "(1.0 if {0} > {1} else 0.5 if {0} == {1} else 0.0)",
+        "(0.0 if {0} > {1} else 0.5 if {0} == {1} else 1.0)")
 defrule(pow, *_POW, nonfinite=[1])
 defrule(float, "1.0")
 defrule(np.float64, "1.0")
@@ -127,8 +130,9 @@ defrule(np.minimum, *RULES[min].partials)
 defrule(np.fmax, *RULES[max].partials)
 defrule(np.fmin, *RULES[min].partials)
 defrule(np.where, ZERO, "(1.0 if {0} else 0.0)", "(0.0 if {0} else 1.0)")
-defrule(np.clip, "(1.0 if {1} <= {0} <= {2} else 0.0)", "(1.0 if {0} < {1} else 0.0)",
-        "(1.0 if {0} > {2} else 0.0)")
+defrule(np.clip, "(1.0 if {1} < {0} < {2} else 0.5 if {0} == {1} or {0} == {2} else 0.0)",
+        "(1.0 if {0} < {1} else 0.5 if {0} == {1} else 0.0)",
+        "(1.0 if {0} > {2} else 0.5 if {0} == {2} else 0.0)")
 
 
 @register_jitable

@@ -4,7 +4,7 @@ import math
 import numba
 import numpy as np
 import pytest
-from gradcheck import check_grads
+from gradcheck import check_grads, fd_array
 
 import numbad
 
@@ -106,3 +106,28 @@ def test_int_argument_mixed_into_float_math():
 def test_derivative_zero_where_the_result_does_not_depend_on_x():
     f = _compile("x, y", "y * 2.0 + math.floor(x)")
     assert numbad.grad(f)(0.5, 1.0) == 0.0
+
+
+def at_ties(u, v):
+    s = 0.0
+    for i in range(u.shape[0]):
+        s += 3.0 * max(u[i], v[i]) + min(u[i], 0.5)
+    return s + np.sum(np.maximum(u, v) * 2.0 + np.minimum(u, v) + np.clip(u, 0.2, 0.7))
+
+
+def test_ties_share_the_derivative_as_differences_and_jax_do(jax_module):
+    """max/min/clip where the arguments are equal: half to each, which is what central
+    differences give and JAX's maximum/minimum/clip do."""
+    jnp = jax_module.numpy
+    u, v = np.array([0.5, 0.2, 0.7, 0.1]), np.array([0.5, 0.3, 0.6, 0.1])
+
+    def jax_at_ties(u, v):
+        return jnp.sum(3.0 * jnp.maximum(u, v) + jnp.minimum(u, 0.5) + jnp.maximum(u, v) * 2.0
+                       + jnp.minimum(u, v) + jnp.clip(u, 0.2, 0.7))
+    got = numbad.grad(at_ties, argnums=(0, 1))(u, v)
+    want = jax_module.grad(jax_at_ties, argnums=(0, 1))(u, v)
+    for g, w, i in zip(got, want, range(2)):
+        np.testing.assert_allclose(g, w, rtol=1e-12)
+        np.testing.assert_allclose(g, fd_array(at_ties, (u, v), i), rtol=1e-6)
+    t = numbad.jvp(at_ties, (u, v), (np.ones(4), np.zeros(4)))[1]
+    np.testing.assert_allclose(t, np.sum(want[0]), rtol=1e-12)
