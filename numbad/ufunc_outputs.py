@@ -33,8 +33,8 @@ def _ufunc_given_output(typemap, stmt):
     if not (isinstance(value, ir.Expr) and value.op == "call" and not value.kws):
         return None
     ufunc = getattr(typemap.get(value.func.name), "typing_key", None)
-    if not isinstance(ufunc, np.ufunc) or len(value.args) != ufunc.nin + 1:
-        return None
+    if not isinstance(ufunc, np.ufunc) or ufunc.nout != 1 or len(value.args) != ufunc.nin + 1:
+        return None     # (two outputs given, ``np.modf(x, a, b)``: left as it is, refused)
     return ufunc
 
 
