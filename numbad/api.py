@@ -453,7 +453,7 @@ def _hessian_driver(f, arg_types, i, width):
         lines = ["def hessian_driver(%s):" % params,
                  "    x = a%d" % i,
                  "    n = x.size",
-                 "    out = np.zeros((n, n))",
+                 "    out = np.zeros((n, n), x.dtype)",
                  "    for k in range(0, n, %d):" % width,
                  "        %s = %s" % (", ".join("e%d" % j for j in range(width)),
                                       ", ".join(units))]

@@ -89,3 +89,12 @@ def test_hvp_of_indexes_and_reductions_against_jax(f, args, jax_module):
     np.testing.assert_allclose(numbad.grad(f)(*args),
                                jax_module.grad(lambda a: f(a, *args[1:]))(args[0]),
                                rtol=1e-12)
+
+
+def test_hessian_keeps_a_float32_arguments_dtype():
+    def f(u):
+        return np.sum(np.sin(u) * u[0])
+    u = np.linspace(0.1, 1.0, 4)
+    h32 = numbad.hessian(f)(u.astype(np.float32))
+    assert h32.dtype == np.float32
+    np.testing.assert_allclose(h32, numbad.hessian(f)(u), rtol=1e-5, atol=1e-6)
