@@ -932,12 +932,6 @@ class Activity:
         self.roles = {}
         for name in sorted(self.active):
             # (forward mode needs no adjoint roles: tangents mirror every write)
-            if not forward and is_float_array(info.type_of(name)) and \
-                    info.type_of(name).ndim == 0 and kind(info.defs[name][1].value) != "Arg":
-                # (the reverse sweep marks an adjoint not yet made by an empty array,
-                # which a 0-d array cannot be)
-                raise not_differentiable("a 0-d array (made from a number: use the number)",
-                                         info.defs[name][1].loc)
             if not forward and is_float_array(info.type_of(name)) and self.role(name) is None:
                 raise not_differentiable(_unsupported_array(info, name), info.defs[name][1].loc)
         for _, stmt in assigns:

@@ -200,8 +200,12 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         return self.info.alias_root(name) if self.role(name) == "alias" else name
 
     def dead(self, name):
-        """A zero-size array standing for a dead adjoint of array ``name``'s type."""
+        """A zero-size array standing for a dead adjoint of array ``name``'s type; for a
+        0-d array (which has one element), a new zero each time: adjoints are added to
+        in place, so no two may share it."""
         t = self.info.type_of(name)
+        if t.ndim == 0:
+            return "np.zeros((), np.%s)" % t.dtype
         key = "_dead_%s_%dd" % (t.dtype, t.ndim)
         self.deads[key] = "np.empty((%s), np.%s)" % ("0, " * t.ndim, t.dtype)
         return key

@@ -216,15 +216,3 @@ def test_methods_of_numbers_are_refused_not_dropped(f, args, method):
     with pytest.raises(numbad.NotDifferentiableError, match=method):
         numbad.jvp(f, args, tuple(np.ones_like(a) for a in args))
 
-
-def f_zero_d(u):
-    s = np.asarray(u[0] * 2.0)
-    return np.sum(s) * u[1]
-
-
-def test_a_0d_array_made_in_the_function_is_refused_in_reverse_mode():
-    """(the reverse sweep marks adjoints not yet made by empty arrays, which a 0-d
-    array cannot be; forward mode has no such marks)"""
-    u = np.array([0.5, -1.0])
-    _expect(f_zero_d, (u,), "a 0-d array", "np.asarray")
-    assert numbad.jvp(f_zero_d, (u,), (np.ones(2),))[1] == pytest.approx(2 * u[1] + 2 * u[0])

@@ -542,3 +542,20 @@ def test_views_made_each_step_and_updated_twice():
             numbad.grad(scaled_then_added_views, argnums=1)(a, u - h * v)) / (2 * h)
     np.testing.assert_allclose(numbad.hvp(scaled_then_added_views, argnums=1)(a, u, v), want,
                                rtol=1e-6, atol=1e-8)
+
+
+def where_of_numbers(x, u):
+    y = np.where(x > 0, x * 2.0, x * x)     # a 0-d array
+    z = np.asarray(u[0] * x)                 # another
+    return np.sum(y * u) + np.sum(z) * u[1]
+
+
+@pytest.mark.parametrize("x", [0.7, -0.7])
+def test_0d_arrays_made_from_numbers(x):
+    """(each 0-d adjoint is its own zero: adjoints are added to in place)"""
+    u = np.array([1.0, 3.0])
+    h = 1e-6
+    want = (where_of_numbers(x + h, u) - where_of_numbers(x - h, u)) / (2 * h)
+    assert numbad.grad(where_of_numbers)(x, u) == pytest.approx(want, rel=1e-7)
+    np.testing.assert_allclose(numbad.grad(where_of_numbers, argnums=1)(x, u),
+                               fd_array(where_of_numbers, (x, u), 1), rtol=1e-7)
