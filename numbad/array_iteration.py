@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from numba.core import ir, types
 
-from .retyping import type_again
+from .retyping import StatementMaker, type_again
 
 
 @dataclass
@@ -23,7 +23,7 @@ class _Loop:
     block: object           # the block that makes the iterator
     getiter: object         # its ``getiter`` expression
     taking: object          # the loop body's first statement, which takes the element
-    sources: list           # the arrays and ranges iterated over, side by side
+    sources: list           # the arrays iterated over, side by side
     counted: bool           # enumerate: the element's first item is the count
     start: object           # enumerate's start (a variable), else None
 
@@ -152,7 +152,7 @@ def _rewrite(func_ir, typemap, loop):
         loop.taking.value.value
     at = next(k for k, s in enumerate(loop.block.body)
               if getattr(s, "value", None) is loop.getiter)
-    make = _Maker(loop.block, at)
+    make = StatementMaker(loop.block, at)
     lengths = [make("$length", make.call(len, s)) for s in loop.sources]
     length = lengths[0] if len(lengths) == 1 else make("$length", make.call(min, *lengths))
     made_by = loop.getiter.value       # the array, or the enumerate or zip object
@@ -185,23 +185,3 @@ def _drop_if_unused(func_ir, var):
         for block, s in statements:
             if isinstance(s, ir.Assign) and s.target.name == var.name:
                 block.body.remove(s)
-
-
-class _Maker:
-    """Statements inserted into a block, in order, before its statement ``at``."""
-
-    def __init__(self, block, at):
-        self.block, self.at = block, at
-        self.loc = block.body[at].loc
-
-    def __call__(self, name, value):
-        scope = self.block.scope
-        var = ir.Var(scope, scope.redefine(name, self.loc).name, self.loc)
-        self.block.body.insert(self.at, ir.Assign(value, var, self.loc))
-        self.at += 1
-        return var
-
-    def call(self, fn, *args):
-        """The expression calling builtin ``fn`` with variables ``args``."""
-        g = self("$" + fn.__name__, ir.Global(fn.__name__, fn, self.loc))
-        return ir.Expr.call(g, list(args), (), self.loc)

@@ -1,4 +1,6 @@
-"""Type a function's IR again after a numbad rewrite, with Numba's own type inference."""
+"""numbad's rewrites of a function's typed IR: statements made in a block, and the
+IR typed again afterwards with Numba's own type inference."""
+from numba.core import ir
 from numba.core.ir_utils import build_definitions
 from numba.core.typed_passes import type_inference_stage
 
@@ -11,3 +13,23 @@ def type_again(state):
         state.typingctx, state.targetctx, state.func_ir, state.args, state.return_type,
         state.locals)
     state.typemap, state.calltypes, state.return_type = typemap, calltypes, return_type
+
+
+class StatementMaker:
+    """Statements inserted into a block, in order, before its statement ``at``."""
+
+    def __init__(self, block, at):
+        self.block, self.at = block, at
+        self.loc = block.body[at].loc
+
+    def __call__(self, name, value):
+        scope = self.block.scope
+        var = ir.Var(scope, scope.redefine(name, self.loc).name, self.loc)
+        self.block.body.insert(self.at, ir.Assign(value, var, self.loc))
+        self.at += 1
+        return var
+
+    def call(self, fn, *args):
+        """The expression calling builtin ``fn`` with variables ``args``."""
+        g = self("$" + fn.__name__, ir.Global(fn.__name__, fn, self.loc))
+        return ir.Expr.call(g, list(args), (), self.loc)

@@ -12,7 +12,7 @@ from numba.core import ir, types
 
 from .array_runtime import refuse_partial_overlap
 from .errors import not_differentiable
-from .retyping import type_again
+from .retyping import StatementMaker, type_again
 
 
 def store_ufunc_outputs(state):
@@ -41,15 +41,9 @@ def _ufunc_given_output(typemap, stmt):
 def _rewrite(block, stmt, typemap):
     """``r = f(a, b, out)`` as ``check(out, a); ...; t = f(a, b); out[:] = t; r = out``,
     a check for each input array."""
-    call, loc, scope = stmt.value, stmt.loc, block.scope
+    call, loc = stmt.value, stmt.loc
     *inputs, out = call.args
-    at = block.body.index(stmt)
-    made = []
-
-    def new(name, value):
-        var = ir.Var(scope, scope.redefine(name, loc).name, loc)
-        made.append(ir.Assign(value, var, loc))
-        return var
+    new = StatementMaker(block, block.body.index(stmt))
     what = "np.%s(..., out) whose input partly overlaps out (Numba reads elements it " \
         "has already written; pass a copy)" % _ufunc_given_output(typemap, stmt).__name__
     check = new("$out_check", ir.Global("refuse_partial_overlap", refuse_partial_overlap,
@@ -60,6 +54,5 @@ def _rewrite(block, stmt, typemap):
             new("$out_checked", ir.Expr.call(check, [out, a, message], (), loc))
     result = new("$out_value", ir.Expr.call(call.func, inputs, (), loc))
     everything = new("$everything", ir.Const(slice(None, None), loc))
-    made.append(ir.SetItem(out, everything, result, loc))
+    block.body.insert(new.at, ir.SetItem(out, everything, result, loc))
     stmt.value = out
-    block.body[at:at] = made
