@@ -530,8 +530,10 @@ def is_differentiable_callee(fn):
 
 
 def _is_jit_function(fn):
-    """An ``@njit`` function or a custom-rule function (Numba types it as one)."""
-    return hasattr(fn, "py_func") and hasattr(fn, "get_call_template")
+    """An ``@njit`` function or a custom-rule function (Numba types it as one), other
+    than numbad's own with a derivative rule (``array_of`` & co.)."""
+    return hasattr(fn, "py_func") and hasattr(fn, "get_call_template") and \
+        rule_for(fn) is None and array_rule_for(fn) is None
 
 
 def call_arg_types(info, value):

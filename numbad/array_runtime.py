@@ -21,7 +21,9 @@ import numpy as np
 from numba.core import types
 from numba.extending import overload
 
+from .array_construction import array_of, concatenate, stack
 from .errors import NotDifferentiableError
+from .special import polygamma
 
 
 def sum_to(g, like):
@@ -251,7 +253,7 @@ def elementwise_vjp(template, placeholders, name):
         body = template
         for p in placeholders:
             body = body.replace("{%s}" % p, "x%s" % p)
-        ns = {"math": __import__("math"), "np": np}
+        ns = {"math": __import__("math"), "np": np, **HELPERS}
         exec("def %s(%s):\n    return g * (%s)\n" % (name, ", ".join(params), body), ns)
         kernel = _KERNELS[key] = numba.vectorize(ns[name])
         _SCALAR_OF[kernel] = ns[name]
@@ -275,4 +277,6 @@ HELPERS = {"_sum_to": sum_to, "_acc": acc, "_move": move, "_live": live,
            "_add_into": add_into, "_reverse_cumsum": reverse_cumsum,
            "_prod_vjp": prod_vjp, "_extremum_vjp": extremum_vjp,
            "_partly_overlap": partly_overlap, "_ramp": ramp, "_shaped": shaped,
-           "_scatter_add": scatter_add, "_diff_vjp": diff_vjp, "_refuse_partial_overlap": refuse_partial_overlap}
+           "_scatter_add": scatter_add, "_diff_vjp": diff_vjp, "_refuse_partial_overlap": refuse_partial_overlap,
+           "_polygamma": polygamma, "_array_of": array_of, "_concatenate": concatenate,
+           "_stack": stack}

@@ -3,7 +3,6 @@
 Stopping right after ``NopythonTypeInference`` keeps the IR in SSA form with
 ``phi`` nodes; later Numba passes would strip them.
 """
-from collections import Counter
 from dataclasses import dataclass
 
 from numba.core import compiler, ir, postproc, registry, types
@@ -15,7 +14,8 @@ from numba.core.ir_utils import build_definitions, replace_vars, simplify_CFG
 from numba.core.typed_passes import NopythonTypeInference
 from numba.core.untyped_passes import InlineInlinables, resolve_func_from_module
 
-from . import array_iteration, fusion, ufunc_outputs
+from . import array_construction, array_iteration, fusion, ufunc_outputs
+from .retyping import drop_unused_definitions
 
 
 @dataclass
@@ -76,14 +76,7 @@ def _unpack_built_tuples(func_ir):
                 if items is not None and -len(items) <= value.index < len(items):
                     stmt.value = items[value.index]
                     unpacked |= names
-    while unpacked:         # the unpacking, then the tuple, once nothing uses them
-        seen = Counter(v.name for block in func_ir.blocks.values() for stmt in block.body
-                       for v in stmt.list_vars())
-        unused = {name for name in unpacked if seen[name] == 1}    # (its definition only)
-        for block in func_ir.blocks.values():
-            block.body = [stmt for stmt in block.body if not (
-                isinstance(stmt, ir.Assign) and stmt.target.name in unused)]
-        unpacked = (unpacked - unused) if unused else set()
+    drop_unused_definitions(func_ir, unpacked)     # the unpacking, then the tuple
 
 
 @register_pass(mutates_CFG=False, analysis_only=False)
@@ -97,6 +90,20 @@ class StoreUfuncOutputs(FunctionPass):
 
     def run_pass(self, state):
         return ufunc_outputs.store_ufunc_outputs(state)
+
+
+@register_pass(mutates_CFG=False, analysis_only=False)
+class BuildArraysFromParts(FunctionPass):
+    """``np.array([x, y])``, ``np.concatenate((a, b))`` & co. as calls of numbad's own
+    functions of the parts (array_construction.py), typed again."""
+
+    _name = "numbad_build_arrays_from_parts"
+
+    def __init__(self):
+        FunctionPass.__init__(self)
+
+    def run_pass(self, state):
+        return array_construction.build_arrays_from_parts(state)
 
 
 @register_pass(mutates_CFG=True, analysis_only=False)
@@ -219,6 +226,7 @@ class TypedIRCompiler(CompilerBase):
             pm.add_pass_after(InlineChosenCallees, InlineInlinables)
         pm.add_pass(NopythonTypeInference, "nopython frontend")
         pm.add_pass(StoreUfuncOutputs, "numbad: ufunc output arrays as stores")
+        pm.add_pass(BuildArraysFromParts, "numbad: arrays built from parts")
         pm.add_pass(IterateArraysByIndex, "numbad: loops over arrays by index")
         if self.fuse:
             pm.add_pass(FuseElementwise, "numbad: fuse element-wise expressions")

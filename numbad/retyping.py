@@ -1,5 +1,7 @@
 """numbad's rewrites of a function's typed IR: statements made in a block, and the
 IR typed again afterwards with Numba's own type inference."""
+from collections import Counter
+
 from numba.core import ir
 from numba.core.ir_utils import build_definitions
 from numba.core.typed_passes import type_inference_stage
@@ -33,3 +35,19 @@ class StatementMaker:
         """The expression calling builtin ``fn`` with variables ``args``."""
         g = self("$" + fn.__name__, ir.Global(fn.__name__, fn, self.loc))
         return ir.Expr.call(g, list(args), (), self.loc)
+
+
+def drop_unused_definitions(func_ir, names):
+    """Remove the assignments to ``names`` that nothing uses (any more, once the others
+    are gone: a container, then the copies of it)."""
+    names = set(names)
+    while names:
+        seen = Counter(v.name for block in func_ir.blocks.values() for stmt in block.body
+                       for v in stmt.list_vars())
+        unused = {name for name in names if seen[name] == 1}    # (its definition only)
+        if not unused:
+            return
+        for block in func_ir.blocks.values():
+            block.body = [stmt for stmt in block.body if not (
+                isinstance(stmt, ir.Assign) and stmt.target.name in unused)]
+        names -= unused

@@ -18,6 +18,8 @@ from numba.core import types
 from numba.extending import register_jitable
 
 from . import array_runtime
+from .array_construction import array_of, concatenate, stack
+from .special import polygamma
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,16 @@ defrule(math.trunc, ZERO)
 defrule(math.copysign, "math.copysign(1.0, {0}) * math.copysign(1.0, {1})", ZERO)
 defrule(math.erf, "%s * math.exp(-{0} * {0})" % _TWO_OVER_SQRT_PI)
 defrule(math.erfc, "-%s * math.exp(-{0} * {0})" % _TWO_OVER_SQRT_PI)
+defrule(math.asinh, "1.0 / math.sqrt({0} * {0} + 1.0)")
+defrule(math.acosh, "1.0 / math.sqrt({0} * {0} - 1.0)")
+defrule(math.atanh, "1.0 / (1.0 - {0} * {0})")
+defrule(math.exp2, "{ans} * %s" % _LN2)
+defrule(math.radians, repr(math.pi / 180.0))
+defrule(math.degrees, repr(180.0 / math.pi))
+# (the polygamma function gives lgamma's derivatives of every order: special.py)
+defrule(math.lgamma, "_polygamma(0, {0})")
+defrule(math.gamma, "{ans} * _polygamma(0, {0})")
+defrule(polygamma, ZERO, "_polygamma({0} + 1, {1})")
 
 # NumPy's scalar ufuncs share the math rules.
 for _np_name, _math_fn in [
@@ -112,9 +124,18 @@ for _np_name, _math_fn in [
         ("log10", math.log10), ("log2", math.log2), ("sqrt", math.sqrt),
         ("power", math.pow), ("hypot", math.hypot), ("fabs", math.fabs),
         ("abs", abs), ("absolute", abs), ("floor", math.floor), ("ceil", math.ceil),
-        ("trunc", math.trunc), ("copysign", math.copysign)]:
+        ("trunc", math.trunc), ("copysign", math.copysign), ("arcsinh", math.asinh),
+        ("arccosh", math.acosh), ("arctanh", math.atanh), ("exp2", math.exp2),
+        ("deg2rad", math.radians), ("radians", math.radians), ("rad2deg", math.degrees),
+        ("degrees", math.degrees), ("float_power", math.pow), ("remainder", operator.mod),
+        ("mod", operator.mod), ("rint", math.floor)]:
     RULES[getattr(np, _np_name)] = RULES[_math_fn]
 defrule(np.negative, "-1.0")
+defrule(np.positive, "1.0")
+defrule(np.cbrt, "1.0 / (3.0 * {ans} * {ans})")
+defrule(np.logaddexp, "math.exp({0} - {ans})", "math.exp({1} - {ans})")
+defrule(np.logaddexp2, "2.0 ** ({0} - {ans})", "2.0 ** ({1} - {ans})")
+defrule(np.fmod, "1.0", "-math.trunc({0} / {1})")
 defrule(np.add, "1.0", "1.0")
 defrule(np.subtract, "1.0", "-1.0")
 defrule(np.multiply, "{1}", "{0}")
@@ -259,6 +280,21 @@ defarrayrule([np.ascontiguousarray, np.asarray], ("a",), lambda a: ("{g}",),
 _RESHAPE_BACK = "np.ascontiguousarray({g}).reshape({0}.shape)"
 defarrayrule([np.ravel], ("a",), lambda a: (_RESHAPE_BACK,), _linear("np.ravel(%s)"))
 
+# Linear algebra (Numba's np.linalg needs SciPy's LAPACK, as the user's code then does).
+# x = solve(A, b): b_bar = solve(A^T, g), A_bar = -b_bar x^T; the tangent solves
+# A dx = db - dA x.
+_SOLVE_T = "np.linalg.solve(np.ascontiguousarray({0}.T), {g})"
+defarrayrule([np.linalg.solve], ("a", "b"), lambda a, b: (
+    "-np.outer(%s, {ans})" % _SOLVE_T if _ndim(b) == 1 else
+    "-%s @ np.ascontiguousarray({ans}.T)" % _SOLVE_T, _SOLVE_T),
+    lambda a, b: ("-np.linalg.solve({0}, {d} @ {ans})", "np.linalg.solve({0}, {d})"))
+_INV_T = "np.ascontiguousarray({ans}.T)"
+defarrayrule([np.linalg.inv], ("a",), lambda a: ("-%s @ {g} @ %s" % (_INV_T, _INV_T),),
+             lambda a: ("-{ans} @ {d} @ {ans}",))
+defarrayrule([np.linalg.det], ("a",),
+             lambda a: ("{g} * {ans} * np.ascontiguousarray(np.linalg.inv({0}).T)",),
+             lambda a: ("{ans} * np.trace(np.linalg.solve({0}, {d}))",))
+
 
 def flatten(a):
     """``a.flatten()``: a copy, where ``np.ravel`` may give a view (so must its tangent)."""
@@ -288,6 +324,36 @@ defarrayrule([np.full], ("shape", "fill_value"), lambda shape, x: (None, "np.sum
 defarrayrule([np.full_like], ("a", "fill_value"), lambda a, x: (None, "np.sum({g})"),
              lambda a, x: (None, "np.full_like({ans}, {d})"))
 
+
+# Arrays built from parts (array_construction.py): each part's adjoint is its slice of
+# the result's; a part's tangent is the whole built from zeros (``zero``: a template,
+# # standing for the part's number) and that tangent.
+_PARTS = tuple("part%d" % i for i in range(64))
+
+
+def _parts_rule(slice_of, build, zero):
+    def vjp(*parts):
+        return tuple(None if t is None else slice_of(parts, i) for i, t in enumerate(parts))
+
+    def jvp(*parts):
+        given = [i for i, t in enumerate(parts) if t is not None]
+        return tuple(None if t is None else "%s(%s)" % (build, ", ".join(
+            "{d}" if j == i else zero.replace("#", str(j)) for j in given))
+            for i, t in enumerate(parts))
+    return vjp, jvp
+
+
+def _rows_of(parts, i):
+    start = " + ".join("{%d}.shape[0]" % j for j in range(i)) or "0"
+    return "{g}[%s:%s + {%d}.shape[0]]" % (start, start, i)
+
+
+defarrayrule([array_of], _PARTS, *_parts_rule(lambda parts, i: "{g}[%d]" % i,
+                                              "_array_of", "0.0"))
+defarrayrule([stack], _PARTS, *_parts_rule(lambda parts, i: "{g}[%d]" % i,
+                                           "_stack", "np.zeros_like({#})"))
+defarrayrule([concatenate], _PARTS, *_parts_rule(_rows_of, "_concatenate",
+                                                 "np.zeros_like({#})"))
 
 # Functions linear in some of their arguments (jointly): numbad's own adjoint helpers,
 # met when numbad differentiates its generated gradient code. Forward mode applies the
@@ -344,9 +410,11 @@ def array_rule_for(fn):
 # them again: a transcendental function costs tens of cycles, a tape entry a few.
 _COSTLY_MATH = (math.sin, math.cos, math.tan, math.asin, math.acos, math.atan, math.atan2,
                 math.sinh, math.cosh, math.tanh, math.exp, math.expm1, math.log, math.log1p,
-                math.log10, math.log2, math.pow, math.hypot, math.erf, math.erfc, pow)
+                math.log10, math.log2, math.pow, math.hypot, math.erf, math.erfc, pow,
+                math.asinh, math.acosh, math.atanh, math.exp2, math.lgamma, math.gamma,
+                polygamma, np.cbrt, np.logaddexp, np.logaddexp2)
 COSTLY_CALLS = frozenset(fn for fn, rule in RULES.items()
-                         if any(rule is RULES.get(m) for m in _COSTLY_MATH))
+                         if fn in _COSTLY_MATH or any(rule is RULES.get(m) for m in _COSTLY_MATH))
 
 # Calls that are pure and cheap: the reverse sweep may recompute them.
 PURE_CALLS = frozenset([bool, int, float, round, len, slice, math.isnan, math.isinf,

@@ -77,11 +77,11 @@ def test_grad_of_a_non_float_result(f):
 
 
 def f_no_rule(x):
-    return math.gamma(x)
+    return np.sinc(x)
 
 
 def test_function_without_a_rule():
-    _expect(f_no_rule, (1.5,), "math.gamma", "math.gamma(x)")
+    _expect(f_no_rule, (1.5,), "numpy.sinc", "np.sinc(x)")
 
 
 def f_list(x):

@@ -32,6 +32,19 @@ UNARY = [
     ("ceil", "math.ceil(x) * x", "jnp.ceil(x) * x", [1.5, -2.3]),
     ("erf", "math.erf(x)", "jax.scipy.special.erf(x)", [0.5, -1.1]),
     ("erfc", "math.erfc(x)", "jax.scipy.special.erfc(x)", [0.5, -1.1]),
+    ("asinh", "math.asinh(x)", "jnp.arcsinh(x)", [0.5, -2.0]),
+    ("acosh", "math.acosh(x)", "jnp.arccosh(x)", [1.5, 4.0]),
+    ("atanh", "math.atanh(x)", "jnp.arctanh(x)", [0.5, -0.3]),
+    ("exp2", "math.exp2(x)", "jnp.exp2(x)", [0.5, -1.5]),
+    ("radians", "math.radians(x) + math.degrees(x)", "jnp.radians(x) + jnp.degrees(x)", [0.5]),
+    ("lgamma", "math.lgamma(x)", "jax.scipy.special.gammaln(x)", [0.3, 4.5, 30.0, -2.5]),
+    ("gamma", "math.gamma(x)", "jax.scipy.special.gamma(x)", [0.3, 4.5, -2.5]),
+    ("np.cbrt", "np.cbrt(x)", "jnp.cbrt(x)", [0.5, -2.0]),
+    ("np.arcsinh", "np.arcsinh(x) + np.arctanh(0.3 * x) + np.arccosh(2.0 + x * x)",
+     "jnp.arcsinh(x) + jnp.arctanh(0.3 * x) + jnp.arccosh(2.0 + x * x)", [0.5, -1.2]),
+    ("np.exp2", "np.exp2(x) + np.deg2rad(x) + np.rad2deg(x) + np.positive(x)",
+     "jnp.exp2(x) + jnp.deg2rad(x) + jnp.rad2deg(x) + x", [0.5]),
+    ("np.rint", "np.rint(x) * x", "jnp.rint(x) * x", [1.3, -2.7]),
     ("neg", "-x", "-x", [0.5]),
     ("pos", "+x * 2.0", "+x * 2.0", [0.5]),
     ("float", "float(x) * x", "x * x", [0.5]),
@@ -57,6 +70,12 @@ BINARY = [
     ("copysign", "math.copysign(x, y)", "jnp.copysign(x, y)", [(0.3, -1.2), (-0.3, 1.2)]),
     ("min", "min(x, y)", "jnp.minimum(x, y)", [(0.3, 1.2), (2.0, 1.0)]),
     ("max", "max(x, y)", "jnp.maximum(x, y)", [(0.3, 1.2), (2.0, 1.0)]),
+    ("logaddexp", "np.logaddexp(x, y)", "jnp.logaddexp(x, y)", [(0.3, 1.2), (-30.0, 2.0)]),
+    ("logaddexp2", "np.logaddexp2(x, y)", "jnp.logaddexp2(x, y)", [(0.3, 1.2), (5.0, -2.0)]),
+    ("fmod", "np.fmod(x, y)", "jnp.fmod(x, y)", [(2.3, 0.7), (-2.3, 0.7)]),
+    ("remainder", "np.remainder(x, y) + np.mod(y, x)", "jnp.remainder(x, y) + jnp.mod(y, x)",
+     [(2.3, 0.7), (-2.3, 0.7)]),
+    ("float_power", "np.float_power(x, y)", "jnp.float_power(x, y)", [(0.3, 1.2)]),
     ("np.arctan2", "np.arctan2(x, y) + np.hypot(x, y)", "jnp.arctan2(x, y) + jnp.hypot(x, y)",
      [(0.3, 1.2)]),
 ]
@@ -80,14 +99,31 @@ def _jax(params, body):
 def test_unary_rule(name, body, jbody, points, jax_module):
     f = _compile("x", body)
     for x in points:
-        check_grads(f, (x,), 0, jax_f=_jax("x", jbody))
+        g = check_grads(f, (x,), 0, jax_f=_jax("x", jbody))
+        np.testing.assert_allclose(numbad.jvp(f, (x,), (1.0,))[1], g, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name,body,jbody,points", BINARY, ids=[r[0] for r in BINARY])
 def test_binary_rule(name, body, jbody, points, jax_module):
     f = _compile("x, y", body)
     for x, y in points:
-        check_grads(f, (x, y), (0, 1), jax_f=_jax("x, y", jbody))
+        gx, gy = check_grads(f, (x, y), (0, 1), jax_f=_jax("x, y", jbody))
+        np.testing.assert_allclose(numbad.jvp(f, (x, y), (0.3, -0.7))[1], 0.3 * gx - 0.7 * gy,
+                                   rtol=1e-12)
+
+
+def test_lgamma_derivatives_of_every_order_against_scipy():
+    """d lgamma = digamma, then polygamma(1), polygamma(2): each order differentiates
+    the previous rule's polygamma call (numbad.special)."""
+    from scipy.special import polygamma
+    f = _compile("x", "math.lgamma(x) + math.log(math.gamma(x + 1.0))")
+    d1 = numbad.grad(f)
+    d2 = numbad.grad(d1)
+    d3 = numbad.grad(d2)
+    for x in [0.2, 1.0, 3.7, 25.0, -0.5]:
+        want = [polygamma(n, x) + polygamma(n, x + 1.0) for n in range(3)]
+        np.testing.assert_allclose([d1(x), d2(x), d3(x)], want, rtol=1e-12)
+        np.testing.assert_allclose(numbad.hessian(f)(x), want[1], rtol=1e-12)
 
 
 def test_float32_arguments_give_float32_gradients():

@@ -1,0 +1,130 @@
+"""Arrays built from parts: ``np.array([x, y, z])``, ``np.concatenate((a, b))``,
+``np.stack((a, b))`` (and ``np.hstack`` / ``np.vstack`` where they mean one of those).
+
+The parts travel in a list or tuple, a container numbad does not follow; the call
+is rewritten as a call to numbad's own function of the parts themselves
+(``array_of(x, y, z)``, ``concatenate(a, b)``, ``stack(a, b)``), whose array rules
+(rules.py) give each part its slice of the result's adjoint. The container is
+dropped when nothing else uses it. Runs on the typed IR and types the function
+again with Numba's own type inference, as ufunc_outputs.py does.
+"""
+import numba
+import numpy as np
+from numba.core import ir, types
+
+from .retyping import StatementMaker, drop_unused_definitions, type_again
+
+
+@numba.njit
+def array_of(*items):
+    """``np.array([x, y, ...])`` of numbers."""
+    return np.array(items)
+
+
+@numba.njit
+def concatenate(*arrays):
+    """``np.concatenate((a, b, ...))`` along the first axis."""
+    return np.concatenate(arrays)
+
+
+@numba.njit
+def stack(*arrays):
+    """``np.stack((a, b, ...))`` along a new first axis."""
+    return np.stack(arrays)
+
+
+def build_arrays_from_parts(state):
+    """Rewrite the array constructions of ``state.func_ir`` from lists or tuples of
+    parts and type it again; False (and ``state`` untouched) when it has none."""
+    defs = {stmt.target.name: stmt.value for block in state.func_ir.blocks.values()
+            for stmt in block.body if isinstance(stmt, ir.Assign)}
+    rewritten = set()
+    for block in state.func_ir.blocks.values():
+        for stmt in list(block.body):       # (a copy: statements go in before stmt)
+            found = _construction(state.typemap, defs, stmt)
+            if found is None:
+                continue
+            builder, parts, containers = found
+            new = StatementMaker(block, block.body.index(stmt))
+            if builder is stack and not isinstance(parts[0], ir.Var):   # rows of numbers
+                parts = [new("$row", _call(new, array_of, row)) for row in parts]
+            stmt.value = _call(new, builder, parts)
+            rewritten |= containers
+    if not rewritten:
+        return False
+    drop_unused_definitions(state.func_ir, rewritten)
+    type_again(state)
+    return True
+
+
+def _construction(typemap, defs, stmt):
+    """(numbad's builder, its arguments, the container variables it makes unused) when
+    ``stmt`` builds an array from a list or tuple of parts built in the function, else
+    None. ``np.array`` of rows of numbers (``[[a, b], [c, d]]``) stacks rows, its
+    arguments then the rows' items."""
+    value = stmt.value if isinstance(stmt, ir.Assign) else None
+    if not (isinstance(value, ir.Expr) and value.op == "call" and len(value.args) == 1):
+        return None
+    fn = getattr(typemap.get(value.func.name), "typing_key", None)
+    built = _container(defs, value.args[0].name)
+    if built is None:
+        return None
+    parts, containers = built
+
+    def numbers(vs):
+        return all(isinstance(typemap.get(v.name), types.Number) for v in vs)
+    if fn in (np.array, np.asarray):
+        rows = [_container(defs, v.name) for v in parts]
+        if numbers(parts):
+            found, items = (array_of, parts, containers), parts
+        elif all(r is not None and len(r[0]) == len(rows[0][0]) and numbers(r[0])
+                 for r in rows):
+            found = stack, [r[0] for r in rows], containers.union(*(r[1] for r in rows))
+            items = [v for r in rows for v in r[0]]
+        else:
+            return None
+        return found if _keywords_change_nothing(typemap, stmt, items) else None
+    kinds = [typemap.get(v.name) for v in parts]
+    if value.kws or not all(isinstance(t, types.Array) and t.ndim == kinds[0].ndim
+                            for t in kinds):
+        return None
+    ndim = kinds[0].ndim
+    if fn is np.concatenate or fn is np.hstack and ndim == 1 or \
+            fn is np.vstack and ndim >= 2:
+        return concatenate, parts, containers
+    if fn is np.stack or fn is np.vstack and ndim == 1:
+        return stack, parts, containers
+    return None
+
+
+def _container(defs, name):
+    """(items, the names on the way) of the list or tuple variable ``name`` is built as
+    in the function (through plain copies, ``parts = [x, y]``), else None."""
+    names = {name}
+    while isinstance(defs.get(name), ir.Var):
+        name = defs[name].name
+        names.add(name)
+    built = defs.get(name)
+    if isinstance(built, ir.Expr) and built.op in ("build_list", "build_tuple") and \
+            built.items:
+        return list(built.items), names
+    return None
+
+
+def _keywords_change_nothing(typemap, stmt, items):
+    """Whether ``np.array(parts, ...)`` has no keywords, or only a dtype that makes the
+    array its number ``items`` make anyway (``dtype=np.float64`` of floats)."""
+    call = stmt.value
+    if not call.kws:
+        return True
+    dtype = typemap.get(call.kws[0][1].name)
+    made = typemap.get(stmt.target.name)
+    return len(call.kws) == 1 and call.kws[0][0] == "dtype" and \
+        isinstance(made, types.Array) and getattr(dtype, "dtype", None) == made.dtype and \
+        all(typemap.get(v.name) == made.dtype for v in items)
+
+
+def _call(new, builder, args):
+    """The expression calling ``builder`` (a new global before the statement)."""
+    g = new("$" + builder.__name__, ir.Global("_" + builder.__name__, builder, new.loc))
+    return ir.Expr.call(g, list(args), (), new.loc)
