@@ -21,6 +21,7 @@ import numpy as np
 from numba.core import types
 from numba.extending import overload
 
+from . import interp_runtime, linalg_runtime
 from .array_construction import array_of, concatenate, stack
 from .errors import NotDifferentiableError
 from .special import polygamma
@@ -164,6 +165,16 @@ def prod_vjp(a, g):
 
 
 @numba.njit
+def diag_vjp(g, like):
+    """Adjoint of ``np.diag(a)`` for a 2-D ``a`` shaped like ``like``: ``g`` on its
+    diagonal."""
+    out = np.zeros(like.shape)
+    for i in range(g.shape[0]):
+        out[i, i] = g[i]
+    return out
+
+
+@numba.njit
 def extremum_vjp(a, ans, g):
     """Adjoint of ``np.max``/``np.min``: ``g`` shared equally by the elements equal to
     the extremum (as JAX does)."""
@@ -277,6 +288,11 @@ HELPERS = {"_sum_to": sum_to, "_acc": acc, "_move": move, "_live": live,
            "_add_into": add_into, "_reverse_cumsum": reverse_cumsum,
            "_prod_vjp": prod_vjp, "_extremum_vjp": extremum_vjp,
            "_partly_overlap": partly_overlap, "_ramp": ramp, "_shaped": shaped,
-           "_scatter_add": scatter_add, "_diff_vjp": diff_vjp, "_refuse_partial_overlap": refuse_partial_overlap,
+           "_scatter_add": scatter_add, "_diff_vjp": diff_vjp, "_diag_vjp": diag_vjp, "_refuse_partial_overlap": refuse_partial_overlap,
            "_polygamma": polygamma, "_array_of": array_of, "_concatenate": concatenate,
-           "_stack": stack}
+           "_stack": stack, "_interp_slope": interp_runtime.interp_slope,
+           "_interp_slope_at": interp_runtime.interp_slope_at,
+           "_interp_scatter": interp_runtime.interp_scatter,
+           "_interp_scatter_at": interp_runtime.interp_scatter_at,
+           "_cholesky_vjp": linalg_runtime.cholesky_vjp,
+           "_cholesky_jvp": linalg_runtime.cholesky_jvp}

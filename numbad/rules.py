@@ -262,6 +262,8 @@ defarrayrule([np.cumsum], ("a",), lambda a: ("_reverse_cumsum({g}, {0})",),
 defarrayrule([np.diff], ("a", "n"), lambda a, n: (
     ("_diff_vjp({g})", None) if _ndim(a) == 1 and n is None else None),
     lambda a, n: ("np.diff({d})", None) if n is None else None)
+defarrayrule([np.diag], ("v",), lambda v: (
+    "_diag_vjp({g}, {0})" if _ndim(v) == 2 else "np.diag({g})",), _linear("np.diag(%s)"))
 defarrayrule([np.trace], ("a",), lambda a: (
     ("{g} * np.eye({0}.shape[0], {0}.shape[1])",) if _ndim(a) == 2 else None),
     _linear("np.trace(%s)"))
@@ -291,6 +293,9 @@ defarrayrule([np.linalg.solve], ("a", "b"), lambda a, b: (
 _INV_T = "np.ascontiguousarray({ans}.T)"
 defarrayrule([np.linalg.inv], ("a",), lambda a: ("-%s @ {g} @ %s" % (_INV_T, _INV_T),),
              lambda a: ("-{ans} @ {d} @ {ans}",))
+# (cholesky: linalg_runtime.py; Numba reads only the lower triangle of its argument)
+defarrayrule([np.linalg.cholesky], ("a",), lambda a: ("_cholesky_vjp({ans}, {g})",),
+             lambda a: ("_cholesky_jvp({ans}, {d})",))
 defarrayrule([np.linalg.det], ("a",),
              lambda a: ("{g} * {ans} * np.ascontiguousarray(np.linalg.inv({0}).T)",),
              lambda a: ("{ans} * np.trace(np.linalg.solve({0}, {d}))",))
@@ -324,6 +329,27 @@ defarrayrule([np.full], ("shape", "fill_value"), lambda shape, x: (None, "np.sum
 defarrayrule([np.full_like], ("a", "fill_value"), lambda a, x: (None, "np.sum({g})"),
              lambda a, x: (None, "np.full_like({ans}, {d})"))
 
+
+# np.interp(x, xp, fp) (interp_runtime.py): the slope along x, linear in fp, and
+# d/dxp = -slope * d/dfp. (Knots given as arrays of floats; x a number or an array.)
+def _interp_helpers(x):
+    """Templates of the slope at x and of the scatter onto the knots (``%s``: what)."""
+    at = "_at" if _ndim(x) == 0 else ""
+    return "_interp_slope%s({0}, {1}, {2})" % at, "_interp_scatter%s({0}, {1}, %%s)" % at
+
+
+def _interp_vjp(x, xp, fp):
+    slope, scatter = _interp_helpers(x)
+    return ("{g} * " + slope, scatter % ("-{g} * " + slope), scatter % "{g}")
+
+
+def _interp_jvp(x, xp, fp):
+    slope, _ = _interp_helpers(x)
+    return ("{d} * " + slope, "-%s * np.interp({0}, {1}, {d})" % slope,
+            "np.interp({0}, {1}, {d})")
+
+
+defarrayrule([np.interp], ("x", "xp", "fp"), _interp_vjp, _interp_jvp)
 
 # Arrays built from parts (array_construction.py): each part's adjoint is its slice of
 # the result's; a part's tangent is the whole built from zeros (``zero``: a template,
@@ -385,7 +411,7 @@ def linear_rule_for(fn):
 for _fn, _linear_in in [(array_runtime.acc, (0, 1)), (array_runtime.move, (0, 1)),
                         (array_runtime.live, (0,)), (array_runtime.sum_to, (0,)),
                         (array_runtime.reverse_cumsum, (0,)), (array_runtime.shaped, (0,)),
-                        (array_runtime.diff_vjp, (0,)),
+                        (array_runtime.diff_vjp, (0,)), (array_runtime.diag_vjp, (0,)),
                         (array_runtime.extremum_vjp, (2,))]:
     deflinear(_fn, _linear_in)
 deflinear(array_runtime.add_into, (0, 1), updates=0)

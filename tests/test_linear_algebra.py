@@ -1,5 +1,5 @@
-"""np.linalg.solve / inv / det: reverse and forward mode, and their second derivatives,
-against JAX and central differences."""
+"""np.linalg.solve / inv / det / cholesky and np.diag: reverse and forward mode, and
+second derivatives, against JAX and central differences."""
 import math
 
 import numba
@@ -55,12 +55,13 @@ def jax_implicit_euler(jax, A, u0, dt, steps):
 def matrix_functions(A, B):
     Ainv = np.linalg.inv(A)
     X = np.linalg.solve(A, B)           # 2-D right-hand side
-    return np.sum(Ainv * B) + np.sum(X ** 2) + np.linalg.det(A @ B)
+    return np.sum(Ainv * B) + np.sum(X ** 2) + np.linalg.det(A @ B) + \
+        np.sum(np.diag(np.diag(A)) * B)
 
 
 def jax_matrix_functions(jnp, A, B):
     return jnp.sum(jnp.linalg.inv(A) * B) + jnp.sum(jnp.linalg.solve(A, B) ** 2) + \
-        jnp.linalg.det(A @ B)
+        jnp.linalg.det(A @ B) + jnp.sum(jnp.diag(jnp.diag(A)) * B)
 
 
 def _well_conditioned(rng, n):
@@ -106,3 +107,60 @@ def test_solve_in_a_time_loop_against_jax(rng, jax_module):
     want_hv = jax_module.jvp(jax_module.grad(
         lambda u0: jax_implicit_euler(jax_module, A, u0, dt, steps)), (u0,), (np.ones(n),))[1]
     np.testing.assert_allclose(hv, want_hv, rtol=1e-8)
+
+
+
+@numba.njit
+def mvn_negloglik(params, x):
+    """A multivariate normal's negative log likelihood, its covariance factored by
+    np.linalg.cholesky (built symmetric from the parameters)."""
+    n = x.shape[0]
+    K = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            K[i, j] = params[0] * math.exp(-abs(i - j) / params[1])
+        K[i, i] += params[2]
+    L = np.linalg.cholesky(K)
+    z = np.linalg.solve(L, x)
+    return 0.5 * np.dot(z, z) + np.sum(np.log(np.diag(L)))
+
+
+def jax_mvn_negloglik(jnp, params, x):
+    n = x.shape[0]
+    d = jnp.abs(jnp.arange(n)[:, None] - jnp.arange(n)[None, :])
+    K = params[0] * jnp.exp(-d / params[1]) + params[2] * jnp.eye(n)
+    L = jnp.linalg.cholesky(K)
+    z = jnp.linalg.solve(L, x)
+    return 0.5 * jnp.dot(z, z) + jnp.sum(jnp.log(jnp.diag(L)))
+
+
+@numba.njit
+def cholesky_entries(A, W):
+    return np.sum(np.linalg.cholesky(A) * W)
+
+
+def test_cholesky_likelihood_against_jax(rng, jax_module):
+    jnp = jax_module.numpy
+    params, x = np.array([1.3, 2.0, 0.4]), rng.standard_normal(5)
+    got = numbad.grad(mvn_negloglik)(params, x)
+    np.testing.assert_allclose(got, jax_module.grad(
+        lambda p: jax_mvn_negloglik(jnp, p, x))(params), rtol=1e-9)
+    np.testing.assert_allclose(got, fd_array(mvn_negloglik, (params, x), 0), rtol=1e-6)
+    v = np.array([0.3, -1.0, 0.5])
+    hv = numbad.hvp(mvn_negloglik)(params, x, v)
+    np.testing.assert_allclose(hv, jax_module.jvp(jax_module.grad(
+        lambda p: jax_mvn_negloglik(jnp, p, x)), (params,), (v,))[1], rtol=1e-8)
+
+
+def test_cholesky_reads_the_lower_triangle_as_numba_does(rng):
+    """The adjoint of A itself is that of Numba's cholesky, which reads A's lower
+    triangle only: central differences of it, entry by entry, upper triangle zero."""
+    B = rng.standard_normal((4, 4))
+    A, W = B @ B.T + 4.0 * np.eye(4), rng.standard_normal((4, 4))
+    got = numbad.grad(cholesky_entries)(A, W)
+    np.testing.assert_allclose(got, fd_array(cholesky_entries, (A, W), 0), rtol=1e-6,
+                               atol=1e-9)
+    assert np.all(np.triu(got, 1) == 0.0)
+    dA = rng.standard_normal((4, 4))
+    _, t = numbad.jvp(cholesky_entries, (A, W), (dA, np.zeros((4, 4))))
+    np.testing.assert_allclose(t, np.sum(got * dA), rtol=1e-10)

@@ -155,8 +155,7 @@ def stable_central_difference(f, args, i):
     return estimates[1]
 
 
-@given(programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 4))
-def test_random_program_gradients_match_finite_differences(source, x, y, n):
+def _gradient_matches_differences(source, x, y, n):
     f = load(source)
     args = (x, y, n)
     value = f(*args)
@@ -165,6 +164,19 @@ def test_random_program_gradients_match_finite_differences(source, x, y, n):
     assume(None not in expected)
     got = numbad.grad(f, argnums=(0, 1))(*args)
     np.testing.assert_allclose(got, expected, rtol=2e-4, atol=1e-5, err_msg=source)
+
+
+@settings(max_examples=8)
+@given(programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 4))
+def test_random_program_gradients_match_finite_differences(source, x, y, n):
+    _gradient_matches_differences(source, x, y, n)
+
+
+@pytest.mark.slow
+@settings(max_examples=80)
+@given(programs(), st.floats(-1.5, 1.5), st.floats(-1.5, 1.5), st.integers(0, 4))
+def test_random_program_gradients_match_finite_differences_explored(source, x, y, n):
+    _gradient_matches_differences(source, x, y, n)
 
 
 @st.composite
