@@ -30,7 +30,7 @@ import os
 
 from numba.core import types
 
-from .analysis import incoming_value, is_view, kind
+from .analysis import incoming_value, is_allocation, is_view, kind
 from .ir_source import range_length
 from .schedules import (
     ADVANCE,
@@ -65,11 +65,15 @@ class LoopState:
     """What restarting an iteration of one loop needs: float and int/bool scalars
     (generated-code names) and arrays whose contents the loop changes."""
 
-    def __init__(self, floats, ints, bools, arrays, counter, refs=(), fresh=()):
+    def __init__(self, floats, ints, bools, arrays, counter, refs=(), fresh=(), filled=()):
         self.floats, self.ints, self.bools, self.arrays = floats, ints, bools, arrays
         self.counter = counter      # base name of a range loop's counter, else None
         self.refs = list(refs)      # arrays swapped each step: phis' and adjoints' names
         self.fresh = list(fresh)    # phis of arrays made each step (their contents)
+        # (phi, its adjoint, the buffer, its adjoint) names of the fresh phis that take
+        # a buffer filled in the iteration, whose adjoints the forward sweep makes
+        # (see held_adjoints)
+        self.filled = list(filled)
 
 
 class CheckpointedLoops:
@@ -133,6 +137,7 @@ class CheckpointedLoops:
             if kind(stmt.value) == "Expr" and stmt.value.op == "iternext":
                 counter = self.primal.counter(stmt.value.value.name)[0]
         floats, ints, bools, refs, swapped, fresh = [], [], [], [], set(), []
+        filled, filled_families = [], set()     # phis taking buffers filled each step
         if counter is not None:
             ints.append(counter + "_i")
         for stmt in self.assigns(header):
@@ -149,6 +154,13 @@ class CheckpointedLoops:
                 pass
             elif self.made_each_step(name, header):
                 fresh.append(self.names.var(name))
+            elif self.filled_each_step(name, header):
+                fresh.append(self.names.var(name))
+                filled_families.add(self.family_key(name))
+                if self.active(name):
+                    buffer = self.carried_value(name, header)
+                    filled.append((self.names.var(name), self.bar(name),
+                                   self.names.var(buffer), self.bar(buffer)))
             else:
                 first = self.swapped(name, header)
                 if first is None:
@@ -170,7 +182,7 @@ class CheckpointedLoops:
         for label in body:
             for stmt in info.blocks[label].body:
                 family = self.written_family(stmt)
-                if family is None:
+                if family is None or family in filled_families:
                     continue
                 if family in info.opaquely_written:
                     raise Unsuitable("an array written by a call")
@@ -184,7 +196,8 @@ class CheckpointedLoops:
                                      "made before it")
                 # else memory made in this iteration: not carried (no array phi but aliases)
         self.refuse_arrays_changed_after(header)
-        return LoopState(floats, ints, bools, sorted(arrays | swapped), counter, refs, fresh)
+        return LoopState(floats, ints, bools, sorted(arrays | swapped), counter, refs, fresh,
+                         filled)
 
     def refuse_arrays_changed_after(self, header):
         """Iterations run again in the reverse sweep read the arrays loop ``header`` reads
@@ -220,6 +233,29 @@ class CheckpointedLoops:
         family = self.family_key(name)
         return not any(self.written_family(stmt) == family
                        for label in body for stmt in info.blocks[label].body)
+
+    def filled_each_step(self, name, header):
+        """Whether array phi ``name`` of loop ``header`` gets, each iteration, a buffer
+        made in the iteration and written there (``v = np.empty_like(u); v[i] = ...;
+        u = v``), every write in the loop to arrays it may name going to such a buffer:
+        its contents are its state, its identity is not."""
+        info = self.info
+        body = info.loop_body[header]
+        came = self.carried_value(name, header)
+        if came is None or came not in info.defs or info.defs[came][0] not in body \
+                or self.is_phi(info.defs[came][1]) or not is_allocation(info, info.defs[came][1]):
+            return False
+        family = self.family_key(name)
+        for label in body:
+            for stmt in info.blocks[label].body:
+                if self.written_family(stmt) != family:
+                    continue
+                target = stmt.value.lhs if kind(stmt) == "Assign" else stmt.target
+                root = info.alias_root(target.name)
+                if root not in info.defs or info.defs[root][0] not in body or \
+                        not is_allocation(info, info.defs[root][1]):
+                    return False
+        return True
 
     def carried_value(self, name, header):
         """The name of the variable the back edge of loop ``header`` brings into its phi
@@ -319,15 +355,20 @@ class CheckpointedLoops:
             src("%s = %s > 1" % (on, n))
         else:   # auto: tape on while the whole loop fits
             src("%s = %s > 1 and %s + (%s - 1) * %s > %s" % (
-                on, n, self.tape_usage(), n, b1, budget))
+                on, n, self.memory_in_use(), n, b1, budget))
         src("if %s:" % on)
         src.indent()
         src("%s = _checkpoint_slots(%s - 1, %s, %s, %s + 2 * %s)" % (
-            self.cp(header, "k"), n, self.cp(header, "sb"), budget, self.tape_usage(), b1))
+            self.cp(header, "k"), n, self.cp(header, "sb"), budget, self.memory_in_use(), b1))
         src("%s = _revolve_start(%s - 1, %s)" % (self.cp(header, "s"), n,
                                                 self.cp(header, "k")))
         self.emit_slots(src, header, state)
         src.dedent()
+
+    def memory_in_use(self):
+        """Source of the bytes the tapes and the snapshot slots of loops run before hold
+        (slots live until their loop's reverse: a later loop gets what they leave)."""
+        return self.tape_usage() + " + _cp_bytes"
 
     def budget_source(self):
         return "-1" if self.budget is None else str(int(self.budget))
@@ -342,7 +383,7 @@ class CheckpointedLoops:
         if self.budget is not None:
             self.emit_taped_in_full_check(src, self.cp(header, "sb"))
             src("_checkpoint_slots(-1, %s, %s, %s)  # (MemoryError if none)" % (
-                self.cp(header, "sb"), self.budget_source(), self.tape_usage()))
+                self.cp(header, "sb"), self.budget_source(), self.memory_in_use()))
 
     def emit_slots(self, src, header, state):
         k = self.cp(header, "k")
@@ -446,11 +487,15 @@ class CheckpointedLoops:
         src.indent()
         src("%s = _checkpoint_slots(-1, %s, %s, %s + 2 * ((%s - %s) // %s))" % (
             self.cp(header, "k"), self.cp(header, "sb"), self.budget_source(),
-            self.tape_usage(), self.tape_usage(), self.cp(header, "b0"), m))
+            self.memory_in_use(), self.tape_usage(), self.cp(header, "b0"), m))
         src("%s = _online_start(%s)" % (s, self.cp(header, "k")))
         self.emit_slots(src, header, state)
 
         def leave(src, exiting, out):      # the way out is taped: its reverse pops it
+            for _, _, buffer, buffer_bar in state.filled:
+                # (an untaped iteration made no adjoint for its buffer, which leaves
+                # the loop here)
+                src("%s = np.zeros_like(%s)" % (buffer_bar, buffer))
             with self.taping_as(True):
                 self.leave_loop(src, header, exiting, out)
         super().emit_forward_loop(
@@ -527,9 +572,28 @@ class CheckpointedLoops:
         src.dedent()
         src("elif _act == %d or _act == %d:" % (YOUTURN, FIRSTURN))
         src.indent()
-        self.emit_iteration(src, header)
+        with self.held_adjoints(src, header, state):
+            self.emit_iteration(src, header)
         src("_tape_bytes = max(_tape_bytes, %s + _cp_bytes)" % self.tape_usage())
         src.dedent()
+
+    @contextlib.contextmanager
+    def held_adjoints(self, src, header, state):
+        """Around a turn's taped iteration, for each phi that takes a buffer filled each
+        step: the phi's adjoint is, here, what the reverse of the iteration after it
+        gathered (the buffer's adjoint, once the iteration's back edge is reversed), and
+        the buffer's adjoint what the code after the loop gave it (if this iteration
+        left the loop); but the iteration run again makes a new buffer, with a new
+        adjoint, and hands it to the phi. So both are held, the iteration taped with a
+        new zero adjoint for the phi (which its reverse fills), and both handed back."""
+        for j, (var, bar, _, buffer_bar) in enumerate(state.filled):
+            src("%s, %s = %s, %s" % (self.cp(header, "hp%d_" % j), self.cp(header, "hb%d_" % j),
+                                     bar, buffer_bar),
+                "%s = np.zeros_like(%s)" % (bar, var))
+        yield
+        for j, (_, bar, _, buffer_bar) in enumerate(state.filled):
+            src("%s, %s = %s, %s" % (bar, buffer_bar, self.cp(header, "hp%d_" % j),
+                                     self.cp(header, "hb%d_" % j)))
 
     # ---- reverse sweep
     def emit_reverse_loop(self, src, header, exiting=None):

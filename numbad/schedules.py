@@ -33,7 +33,6 @@ from numba import njit
 
 ADVANCE, TAKESHOT, RESTORE, FIRSTURN, YOUTURN, TERMINATE = range(6)
 ONLINE_DEFAULT_SLOTS = 32
-ONLINE_MAX_SLOTS = 4096
 ACTION_NAMES = ("advance", "takeshot", "restore", "firsturn", "youturn", "terminate")
 
 # Fields of a Revolve state (an int64 array); the slots' step numbers follow.
@@ -125,25 +124,27 @@ def optimal_recomputations(steps, snaps):
 @njit(cache=True)
 def checkpoint_slots(steps, state_bytes, budget, used):
     """Snapshot slots for reversing ``steps`` iterations (-1: not known, online) whose
-    state takes ``state_bytes``: as many as the ``budget`` holds beside ``used`` bytes
-    (at most ``steps``, or ONLINE_MAX_SLOTS), or without a budget (``budget < 0``) the
-    fewest with which each iteration is recomputed at most twice (``C(s + 2, 2) >=
-    steps``; online: ONLINE_DEFAULT_SLOTS)."""
+    state takes ``state_bytes``: the fewest with which each iteration is recomputed at
+    most twice (``C(s + 2, 2) >= steps``; online: ONLINE_DEFAULT_SLOTS), or, with a
+    ``budget`` (``>= 0``) that cannot hold those beside ``used`` bytes, as many as it
+    holds (online, whose loop may be short: half of them). Not more than that: loops
+    run later need room for their own."""
+    if steps < 0:
+        wanted = ONLINE_DEFAULT_SLOTS
+    else:
+        wanted = 1
+        while (wanted + 1) * (wanted + 2) // 2 < steps:
+            wanted += 1
     if budget < 0:
-        if steps < 0:
-            return ONLINE_DEFAULT_SLOTS
-        slots = 1
-        while (slots + 1) * (slots + 2) // 2 < steps:
-            slots += 1
-        return slots
+        return wanted
     slots = (budget - used) // max(state_bytes, 1)
     if slots < 1:
         raise MemoryError("numbad: the memory budget cannot hold one snapshot of the loop "
                           "state besides the tape so far (what earlier code and loops "
                           "taped, or one iteration's); raise memory_budget")
-    if steps < 0:       # online: each snapshot scans the slots, so not too many
-        return min(slots, ONLINE_MAX_SLOTS)
-    return min(slots, max(steps, 1))
+    if steps < 0:
+        slots = max(slots // 2, 1)
+    return min(slots, wanted)
 
 
 # Fields of an online state after Revolve's (CHECK, CAPO, OLD, ADVANCES and TAKESHOTS
