@@ -47,8 +47,8 @@ def build_arrays_from_parts(state):
             builder, parts, containers = found
             new = StatementMaker(block, block.body.index(stmt))
             if builder is stack and not isinstance(parts[0], ir.Var):   # rows of numbers
-                parts = [new("$row", _call(new, array_of, row)) for row in parts]
-            stmt.value = _call(new, builder, parts)
+                parts = [new("$row", new.call(array_of, *row)) for row in parts]
+            stmt.value = new.call(builder, *parts)
             rewritten |= containers
     if not rewritten:
         return False
@@ -123,8 +123,3 @@ def _keywords_change_nothing(typemap, stmt, items):
         isinstance(made, types.Array) and getattr(dtype, "dtype", None) == made.dtype and \
         all(typemap.get(v.name) == made.dtype for v in items)
 
-
-def _call(new, builder, args):
-    """The expression calling ``builder`` (a new global before the statement)."""
-    g = new("$" + builder.__name__, ir.Global("_" + builder.__name__, builder, new.loc))
-    return ir.Expr.call(g, list(args), (), new.loc)

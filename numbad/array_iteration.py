@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from numba.core import ir, types
 
-from .retyping import StatementMaker, type_again
+from .retyping import StatementMaker, drop_unused_definitions, type_again
 
 
 @dataclass
@@ -158,7 +158,7 @@ def _rewrite(func_ir, typemap, loop):
     made_by = loop.getiter.value       # the array, or the enumerate or zip object
     loop.getiter.value = make("$indices", make.call(range, length))
     if not isinstance(typemap[made_by.name], types.Array):
-        _drop_if_unused(func_ir, made_by)
+        drop_unused_definitions(func_ir, [made_by.name])
     body = next(b for b in func_ir.blocks.values() if any(s is loop.taking for s in b.body))
     if isinstance(loop.taking.value, ir.Var):   # for x in u
         loop.taking.value = ir.Expr.getitem(loop.sources[0], index, loop.taking.loc)
@@ -176,12 +176,3 @@ def _rewrite(func_ir, typemap, loop):
                 operator.add, index, loop.start, stmt.loc)
     body.body.remove(loop.taking)
 
-
-def _drop_if_unused(func_ir, var):
-    """Drop the statement assigning ``var`` when nothing reads it any more."""
-    statements = _statements(func_ir)
-    if not any(var.name in {v.name for v in s.list_vars()} for _, s in statements
-               if not (isinstance(s, ir.Assign) and s.target.name == var.name)):
-        for block, s in statements:
-            if isinstance(s, ir.Assign) and s.target.name == var.name:
-                block.body.remove(s)

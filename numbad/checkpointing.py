@@ -226,13 +226,22 @@ class CheckpointedLoops:
         in place in the loop: its contents are its state, its identity is not."""
         info = self.info
         body = info.loop_body[header]
-        came = self.carried_value(name, header)
-        if came is None or came not in info.defs or info.defs[came][0] not in body \
-                or self.is_phi(info.defs[came][1]):
+        if self.made_in_iteration(name, header) is None:
             return False
         family = self.family_key(name)
         return not any(self.written_family(stmt) == family
                        for label in body for stmt in info.blocks[label].body)
+
+    def made_in_iteration(self, name, header):
+        """The statement making, in an iteration of loop ``header``, the value its back
+        edge brings into array phi ``name`` (not another phi's), else None."""
+        info = self.info
+        came = self.carried_value(name, header)
+        if came is None or came not in info.defs or \
+                info.defs[came][0] not in info.loop_body[header] or \
+                self.is_phi(info.defs[came][1]):
+            return None
+        return info.defs[came][1]
 
     def filled_each_step(self, name, header):
         """Whether array phi ``name`` of loop ``header`` gets, each iteration, a buffer
@@ -241,9 +250,8 @@ class CheckpointedLoops:
         its contents are its state, its identity is not."""
         info = self.info
         body = info.loop_body[header]
-        came = self.carried_value(name, header)
-        if came is None or came not in info.defs or info.defs[came][0] not in body \
-                or self.is_phi(info.defs[came][1]) or not is_allocation(info, info.defs[came][1]):
+        made = self.made_in_iteration(name, header)
+        if made is None or not is_allocation(info, made):
             return False
         family = self.family_key(name)
         for label in body:

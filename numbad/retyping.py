@@ -32,7 +32,8 @@ class StatementMaker:
         return var
 
     def call(self, fn, *args):
-        """The expression calling builtin ``fn`` with variables ``args``."""
+        """The expression calling ``fn`` (a builtin or numbad's own function, held by a
+        new global) with variables ``args``."""
         g = self("$" + fn.__name__, ir.Global(fn.__name__, fn, self.loc))
         return ir.Expr.call(g, list(args), (), self.loc)
 

@@ -353,7 +353,7 @@ defarrayrule([np.interp], ("x", "xp", "fp"), _interp_vjp, _interp_jvp)
 
 # Arrays built from parts (array_construction.py): each part's adjoint is its slice of
 # the result's; a part's tangent is the whole built from zeros (``zero``: a template,
-# # standing for the part's number) and that tangent.
+# ``#`` standing for the part's number) and that tangent.
 _PARTS = tuple("part%d" % i for i in range(64))
 
 
@@ -369,15 +369,17 @@ def _parts_rule(slice_of, build, zero):
     return vjp, jvp
 
 
+def _item_of(parts, i):
+    return "{g}[%d]" % i
+
+
 def _rows_of(parts, i):
     start = " + ".join("{%d}.shape[0]" % j for j in range(i)) or "0"
     return "{g}[%s:%s + {%d}.shape[0]]" % (start, start, i)
 
 
-defarrayrule([array_of], _PARTS, *_parts_rule(lambda parts, i: "{g}[%d]" % i,
-                                              "_array_of", "0.0"))
-defarrayrule([stack], _PARTS, *_parts_rule(lambda parts, i: "{g}[%d]" % i,
-                                           "_stack", "np.zeros_like({#})"))
+defarrayrule([array_of], _PARTS, *_parts_rule(_item_of, "_array_of", "0.0"))
+defarrayrule([stack], _PARTS, *_parts_rule(_item_of, "_stack", "np.zeros_like({#})"))
 defarrayrule([concatenate], _PARTS, *_parts_rule(_rows_of, "_concatenate",
                                                  "np.zeros_like({#})"))
 
