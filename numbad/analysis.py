@@ -11,6 +11,8 @@ import operator
 import numpy as np
 from numba.core import types
 from numba.core.analysis import compute_cfg_from_blocks
+from numba.np import numpy_support
+from numba.np.unsafe.ndarray import empty_inferred
 
 from . import custom, frontend, nested_calls, runtime
 from .array_runtime import HELPERS, kernel_scalar_function
@@ -18,8 +20,12 @@ from .errors import not_differentiable
 from .rules import (
     COSTLY_CALLS,
     METHODS,
+    NUMBER_METHODS,
     PURE_CALLS,
+    WRITES_ARGUMENTS,
+    WRITING_METHODS,
     array_rule_for,
+    leaves_arguments,
     linear_rule_for,
     rule_for,
 )
@@ -198,10 +204,19 @@ class FunctionInfo:
         return self.members.get(self.family.get(name), {name})
 
     def callee(self, expr):
-        """The Python object that a ``call`` expression calls, or None when it is not a
-        known global (a bound method such as ``a.sum``, or a function value)."""
+        """The Python object that a ``call`` expression calls, or None when it is not
+        known (a bound method such as ``a.sum``). Beside globals, a value whose type
+        says what it calls: a number class (``T = type(x); T(1)``, a cast) or an
+        ``@njit`` function passed as an argument (``rk4_step(f, t, u)``)."""
         ok, fn = self.constant(expr.func.name)
-        return fn if ok else None
+        if ok:
+            return fn
+        t = self.type_of(expr.func.name)
+        if isinstance(t, types.NumberClass):
+            return numpy_support.as_dtype(t.instance_type).type
+        if isinstance(t, types.Dispatcher):
+            return t.dispatcher
+        return None
 
 
 # ---------------------------------------------------------------- types
@@ -243,6 +258,8 @@ def float_leaves(t):
 
 def _has_float(t):
     """Whether a value of type ``t`` can hold a float (so could carry a derivative)."""
+    if isinstance(t, (types.NumberClass, types.DType, types.Dispatcher, types.Function)):
+        return False    # (a class, ``type(x)``; a function passed as a value)
     if isinstance(t, types.BaseTuple):
         return any(_has_float(e) for e in t.types)
     if isinstance(t, (types.Number, types.Boolean)):
@@ -266,6 +283,71 @@ def is_allocation(info, stmt):
         return False
     ok, fn = info.constant(value.func.name)
     return ok and any(fn is a for a in ALLOCATIONS)
+
+
+# Calls whose result's shape (or, for an integer, value) follows from their arguments'
+# shapes and integer values alone: fixed when those are (fixed_shape).
+_SHAPED_BY_ARGUMENTS = frozenset([np.zeros, np.ones, np.empty, np.full, np.zeros_like,
+                                  np.ones_like, np.empty_like, np.full_like, np.copy,
+                                  np.ascontiguousarray, len, min, max, abs, range])
+
+
+def fixed_shape(info, name, _seen=frozenset()):
+    """Whether array (or integer) variable ``name`` has one shape (value) every time its
+    definition runs: defined outside every loop, or computed from such shapes and
+    integers by allocations, element-wise operations, views and integer arithmetic.
+    Where this cannot tell (a gather by a mask, ``np.unique``, ``v = np.empty(m - i)``
+    with ``i`` a loop index), False."""
+    if name in _seen:
+        return True     # (a phi's cycle: what comes round is what went in)
+    t = info.type_of(name)
+    if isinstance(t, (types.Float, types.Boolean)):
+        return True     # (no shape; integers made from floats are refused below)
+    if name not in info.defs:
+        return False
+    label, stmt = info.defs[name]
+    if label not in info.in_loop:
+        return True
+    value, seen = stmt.value, _seen | {name}
+
+    def fixed(vars_):
+        return all(fixed_shape(info, v.name, seen) for v in vars_)
+    if kind(value) in ("Const", "Global", "FreeVar", "Arg"):
+        return True
+    if kind(value) == "Var":
+        return fixed([value])
+    if kind(value) != "Expr":
+        return False
+    if value.op == "phi":
+        return fixed([v for v in value.incoming_values if kind(v) == "Var"])
+    if value.op in ("getattr", "static_getitem", "cast"):
+        return fixed([value.value])
+    if value.op == "getitem":
+        index = info.type_of(value.index.name)
+        masked = isinstance(index, types.Array) and isinstance(index.dtype, types.Boolean)
+        return not masked and fixed([value.value, value.index])
+    if value.op in ("binop", "inplace_binop", "unary", "build_tuple"):
+        return fixed(value.list_vars())
+    if value.op == "call":
+        fn = info.callee(value)
+        receiver = method_receiver(info, value)
+        given = list(value.args) + [v for _, v in value.kws]
+        if isinstance(t, types.Integer) and any(
+                isinstance(info.type_of(v.name), types.Float) for v in given):
+            return False            # (``int(x)`` of a float that may change)
+        if receiver is not None:    # ``u.copy()``, ``u.reshape(n, m)``
+            method = info.defs[value.func.name][1].value.attr
+            return method in ("copy", "reshape", "astype", "ravel", "flatten") and \
+                fixed([receiver] + given)
+        shaped = _hashable(fn) and (fn in _SHAPED_BY_ARGUMENTS or isinstance(fn, np.ufunc)
+                                    or fn in SIZE_FUNCTIONS)
+        return shaped and fixed(given)
+    return False
+
+
+# numbad's own functions of sizes (fusion.py's broadcast_size and broadcast_into),
+# registered by the module that makes them
+SIZE_FUNCTIONS = set()
 
 
 def _array_families(info):
@@ -481,11 +563,23 @@ def read_before_any_write(info, name):
 def _inputs_a_call_may_write(info, value):
     """The variables call ``value`` hands over that the callee may write into: for an
     ``@njit`` function of the user's, the array arguments whose memory it may change
-    (``changed_params``); for anything else, everything it gets."""
+    (``changed_params``); for NumPy, ``math`` and builtins, the arrays they write
+    (``rules.WRITES_ARGUMENTS``, ``out=``); for an array's method, the array if the
+    method writes it; for anything else, everything it gets."""
     fn = info.callee(value)
     if _is_jit_function(fn) and not _numbad_own(fn) and not value.kws and \
             len(value.args) == len(call_arg_types(info, value)):
         return [value.args[i] for i in changed_params(fn, call_arg_types(info, value))]
+    receiver = method_receiver(info, value)
+    if receiver is not None:    # (an array's methods write into that array or nothing)
+        return [receiver] if info.defs[value.func.name][1].value.attr in \
+            WRITING_METHODS else []
+    outputs = [v for k, v in value.kws if k == "out"]
+    if _hashable(fn) and fn in WRITES_ARGUMENTS:
+        return [value.args[i] for i in WRITES_ARGUMENTS[fn] if i < len(value.args)] + \
+            outputs
+    if leaves_arguments(fn):
+        return outputs
     return call_inputs(info, value)
 
 
@@ -652,6 +746,12 @@ def operation(info, value):
     if receiver is not None:
         fn = METHODS.get(info.defs[value.func.name][1].value.attr)
         args = [receiver] + args
+    method = info.defs[value.func.name][1].value if fn is None and \
+        value.func.name in info.defs else None
+    if kind(method) == "Expr" and method.op == "getattr" and not args and \
+            is_float(info.type_of(method.value.name)):
+        fn = NUMBER_METHODS.get(method.attr)       # ``x.item()`` of a float
+        args = [method.value]
     rule = array_rule_for(fn)
     if rule is None:
         return fn, (None if value.kws else args)
@@ -742,11 +842,24 @@ def callees_to_inline(tir):
             arg_types = call_arg_types(info, value)
             result = info.calltypes[value].return_type
             if value.kws or len(value.args) != len(arg_types) or \
-                    written_params(fn, arg_types) or isinstance(result, types.BaseTuple) \
-                    and any(isinstance(t, types.Array) for t in result.types) or \
+                    written_params(fn, arg_types) or _tuple_holding_arrays(result) or \
                     isinstance(result, types.Array) and returns_a_view(fn, arg_types):
                 found.setdefault(fn.py_func, stmt.loc)
     return found
+
+
+def _tuple_holding_arrays(t):
+    """Whether Numba type ``t`` is a tuple with an array somewhere inside, or a
+    namedtuple (its fields are read by name: ``newton(f, x0).root``)."""
+    return isinstance(t, (types.NamedTuple, types.NamedUniTuple)) or \
+        isinstance(t, types.BaseTuple) and any(
+            isinstance(e, types.Array) or _tuple_holding_arrays(e) for e in t.types)
+
+
+def _numbad_own_call(fn):
+    """Whether ``fn`` is one of numbad's helpers or generated derivatives."""
+    return _hashable(fn) and linear_rule_for(fn) is not None or \
+        any(fn is h for h in HELPERS.values()) or hasattr(fn, "py_func") and _numbad_own(fn)
 
 
 def _numbad_own(fn):
@@ -913,10 +1026,6 @@ class Activity:
                     varied.add(name)
                     changed = True
 
-        for label in info.labels:
-            for stmt in info.blocks[label].body:
-                _refuse_lost_derivatives(info, stmt, varied, deps, forward)
-
         useful = set(output_vars)
         work = list(useful)
         while work:
@@ -929,6 +1038,11 @@ class Activity:
                 if o not in useful:
                     useful.add(o)
                     work.append(o)
+
+        for label in info.labels:
+            for stmt in info.blocks[label].body:
+                _refuse_opaque_writes(info, stmt, varied, useful)
+                _refuse_lost_derivatives(info, stmt, varied, deps, forward)
 
         self.active = {n for n in varied & useful if floaty.get(n)}
         self.roles = {}
@@ -983,7 +1097,9 @@ class Activity:
                 and value.index.name in info.read_only
             return "value" if gather and not written else None
         if kind(value) == "Expr" and value.op in ("getitem", "static_getitem"):
-            base = self.role(value.value.name)
+            # (a view of a copy of a value, ``w, v = eigh(a); v[:, 1]``, is a value: the
+            # copy is an alias, whose adjoint is its value's, allocated on first use)
+            base = self.role(info.alias_root(value.value.name))
             return "value" if base == "value" else "view" if base else None
         if written and _aliased(info, value) is not None and kind(value) == "Expr":
             # a view made by a function (``u.reshape(...)``): its adjoint is its own, added
@@ -1042,16 +1158,71 @@ def memory_writes(info):
     return out
 
 
+def _refuse_opaque_writes(info, stmt, varied, useful):
+    """A call without a rule that may write into an array it is given (a stencil or a
+    ``@vectorize`` function given ``out=``, a ``@guvectorize`` function, ``np.copyto``)
+    changes that array out of the transforms' sight: refuse it where what it is given
+    carries a derivative and what it may write is used later (its derivative would be
+    lost, silently)."""
+    if not (kind(stmt) == "Assign" and kind(stmt.value) == "Expr" and
+            stmt.value.op == "call") or list_method(info, stmt.value) or \
+            is_fill(info, stmt.value) or accumulation(info, stmt) is not None or \
+            _numbad_own_call(info.callee(stmt.value)) or \
+            is_differentiable_callee(info.callee(stmt.value)):
+        return      # (a list's ``append`` keeps the array; ``a.fill(x)``, atomic adds,
+        #            numbad's helpers and derivatives write by their rules: memory_writes;
+        #            the user's @njit callees are inlined or refused by name, below)
+    _, lost = _arrays_changed_by(info, stmt)
+    if any(v.name in varied for v in call_inputs(info, stmt.value)) and \
+            any(info.family_of(name) & useful for name in lost):
+        raise not_differentiable(
+            "%s, which may write into the array%s %s it is given: a derivative would "
+            "pass through it unseen (give it a rule with numbad.custom_vjp)" % (
+                _describe_call(info, stmt.value), "s" * (len(lost) > 1),
+                ", ".join("`%s`" % source_name(info, name) for name in lost)), stmt.loc)
+
+
+def source_name(info, name):
+    """The user's name for variable ``name`` (``$66call.9`` and ``out.2`` as ``out``)."""
+    return name.split(".")[0].lstrip("$")
+
+
+def _describe_call(info, value):
+    """``a call to numpy.copyto`` (the callee as the user knows it)."""
+    fn = info.callee(value)
+    receiver = method_receiver(info, value)
+    if receiver is not None:
+        return "the array method %s" % info.defs[value.func.name][1].value.attr
+    if fn is None:
+        t = info.type_of(value.func.name)
+        if isinstance(getattr(t, "this", None), types.List):
+            return ("the list method %s (numbad follows a list of numbers that is only "
+                    "read, or that a loop appends to and np.array(...) then takes whole)"
+                    % t.typing_key.split(".")[-1])
+        return "a call to %s (a method or function value; no derivative rule)" % t
+    if fn is empty_inferred:
+        return ("np.array of a nested list comprehension (write it as loops filling an "
+                "np.empty array)")
+    if getattr(fn, "__qualname__", None) is None:   # (a stencil: an object of Numba's)
+        fn = getattr(getattr(getattr(fn, "kernel_ir", None), "func_id", None), "func", fn)
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", type(fn).__name__)
+    mod = getattr(fn, "__module__", None)
+    return "a call to %s%s" % (mod + "." if mod else "", name)
+
+
 def _refuse_lost_derivatives(info, stmt, varied, deps, forward):
     """A varied value must not vanish into a container or an opaque call unnoticed."""
     k = kind(stmt)
     if k in ("SetItem", "StaticSetItem") and (stmt.value.name in varied
                                               or stmt.target.name in varied):
-        if not (is_float_array(info.type_of(stmt.target.name))
-                and float_leaves(info.type_of(stmt.value.name)) == [None]):
+        stored = info.type_of(stmt.value.name)
+        if not (is_float_array(info.type_of(stmt.target.name)) and (
+                float_leaves(stored) == [None] or  # (a number, ``d[i] = 0``: a constant)
+                isinstance(stored, (types.Integer, types.Boolean)))):
             raise not_differentiable("writing %s into a %s" % (
                 info.type_of(stmt.value.name), info.type_of(stmt.target.name)), stmt.loc)
-        if not forward and k == "SetItem" and fancy_index(info, stmt.index.name):
+        if not forward and k == "SetItem" and fancy_index(info, stmt.index.name) and \
+                not scattered_store(info, stmt):
             raise not_differentiable(FANCY % "writing into", stmt.loc)
     if k != "Assign":
         return
@@ -1061,7 +1232,10 @@ def _refuse_lost_derivatives(info, stmt, varied, deps, forward):
         fn, _ = operation(info, stmt.value)
         receiver = method_receiver(info, stmt.value)
         fill = forward and is_fill(info, stmt.value)     # forward mode fills the tangent
-        if fn is None and receiver is not None and receiver.name in varied and not fill:
+        method = info.defs[stmt.value.func.name][1].value.attr if receiver else None
+        if fn is None and receiver is not None and receiver.name in varied and not fill \
+                and (method in WRITING_METHODS or _has_float(info.type_of(stmt.target.name))):
+            # (a method giving integers, ``a.argmin()``, has nothing to differentiate)
             raise not_differentiable("the array method %s (no derivative rule)"
                                      % info.defs[stmt.value.func.name][1].value.attr,
                                      stmt.loc)
@@ -1103,9 +1277,9 @@ def _unsupported_array(info, name):
 
 
 FANCY = ("%s an array at an array of indices or a mask (`u[idx]`, `u[mask]`): reverse "
-         "mode differentiates reads by one 1-D array of integers or one mask, neither "
-         "written in place, whose result is not written into; index element by element in "
-         "a loop")
+         "mode differentiates reads and writes by one 1-D array of integers or one mask of "
+         "the array's shape, neither written in place, and reads whose result is not "
+         "written into; index element by element in a loop")
 
 
 def gathers(info, index):
@@ -1114,6 +1288,15 @@ def gathers(info, index):
     t = info.type_of(index)
     return isinstance(t, types.Array) and (isinstance(t.dtype, types.Boolean) or
                                            isinstance(t.dtype, types.Integer) and t.ndim == 1)
+
+
+def scattered_store(info, stmt):
+    """Whether store ``stmt`` writes at an array of indices reverse mode follows: one
+    1-D array of integers (rows of a 2-D array), or a mask of the array's shape, not
+    written in place (the reverse sweep reads it again)."""
+    t, target = info.type_of(stmt.index.name), info.type_of(stmt.target.name)
+    return gathers(info, stmt.index.name) and stmt.index.name in info.read_only and (
+        isinstance(t.dtype, types.Integer) or t.ndim == target.ndim)
 
 
 def fancy_index(info, index):
@@ -1129,19 +1312,21 @@ def _describe(info, stmt):
     if kind(value) == "Expr" and value.op == "call":
         ok, fn = info.constant(value.func.name)
         if not ok:
-            return "a call to %s (a method or function value; no derivative rule)" % (
-                info.type_of(value.func.name))
+            return _describe_call(info, value)
         if is_differentiable_callee(fn) and (value.kws or len(value.args) != len(
                 call_arg_types(info, value))):
             return ("a call to %s with keyword or default arguments (pass every argument "
                     "positionally)" % callee_name(fn))
+        if is_differentiable_callee(fn) and isinstance(info.type_of(stmt.target.name),
+                                                       types.Generator):
+            return ("a call to %s, a generator function (numbad differentiates functions "
+                    "that return their results; collect what it yields in an array)"
+                    % callee_name(fn))
         if is_differentiable_callee(fn):
             return ("a call to %s that returns %s (differentiated callees return floats "
                     "or float arrays)"
                     % (callee_name(fn), info.type_of(stmt.target.name)))
-        name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
-        mod = getattr(fn, "__module__", None)
-        return "a call to %s%s (no derivative rule)" % (mod + "." if mod else "", name)
+        return "%s (no derivative rule)" % _describe_call(info, value)
     if kind(value) == "Expr":
         if value.op in ("binop", "inplace_binop", "unary"):
             return "the operator %r on %s" % (

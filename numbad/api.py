@@ -5,7 +5,7 @@ import numba
 import numpy as np
 from numba.core import types
 
-from . import codegen, frontend, nested_calls, njit_calls
+from . import codegen, frontend, nested_calls, njit_calls, wrappers
 from .checkpointing import TapeOverBudget, call_options, check_scheme
 from .derivatives import jvp_of, vjp_of
 from .errors import NotDifferentiableError, definition_loc, not_differentiable
@@ -252,26 +252,53 @@ class VJPFunction(Portable):
         self.primals = primals
         self.arg_types = _types_of(primals)
         self.wrt = tuple(i for i, t in enumerate(self.arg_types) if _differentiable(t))
-        self.vjp_for = functools.partial(vjp_of, f, self.arg_types, self.wrt)
-        self.vjp_for(self.options[0])       # what numbad cannot differentiate fails here
         # on copies: f may update its arguments, the VJP is taken at the values given
         self.out = _primal_dispatcher(f)(*_private_copies(primals))
+        self.paired = wrappers.holds_arrays(self.out)
+        if self.paired:     # (a tuple holding arrays: the gradient of its pairing)
+            f = wrappers.pairing(_primal_dispatcher(f), len(primals), self.out)
+            arg_types = self.arg_types + _types_of(
+                [leaf for _, leaf in wrappers.leaves(self.out)])
+        else:
+            arg_types = self.arg_types
+        self.vjp_for = functools.partial(vjp_of, f, arg_types, self.wrt)
+        self.vjp_for(self.options[0])       # what numbad cannot differentiate fails here
         self._outgrown = []
         self.stats = {}
 
     def __call__(self, out_bar):
-        out = self.out
+        out, args = self.out, self.primals
         if isinstance(out, np.ndarray):
             out_bar = np.ascontiguousarray(out_bar, dtype=out.dtype)
             if out_bar.shape != out.shape:
                 raise ValueError("out_bar has shape %s; the output has shape %s"
                                  % (out_bar.shape, out.shape))
-        _, bars, recorded = _run_vjp(self.vjp_for, self.primals, out_bar, self.options,
+        if self.paired:
+            args = args + tuple(_cotangent_leaves(out, out_bar))
+            out_bar = 1.0
+        _, bars, recorded = _run_vjp(self.vjp_for, args, out_bar, self.options,
                                      self._outgrown)
         self.stats = _stats(recorded)
         by_index = dict(zip(self.wrt, bars))
         return tuple(_cast_like(by_index[i], t) if i in by_index else None
                      for i, t in enumerate(self.arg_types))
+
+
+def _cotangent_leaves(out, out_bar):
+    """The leaves of cotangent ``out_bar`` where result ``out`` has floats and float
+    arrays, each as the pairing takes it (arrays of their result's shape and dtype)."""
+    got = dict(wrappers.leaves(out_bar))
+    for path, leaf in wrappers.leaves(out):
+        if path not in got:
+            raise ValueError("out_bar has no float at %s, where the output has one" % (path,))
+        if isinstance(leaf, np.ndarray):
+            bar = np.ascontiguousarray(got[path], dtype=leaf.dtype)
+            if bar.shape != leaf.shape:
+                raise ValueError("out_bar%s has shape %s; the output's has shape %s" % (
+                    "".join("[%d]" % i for i in path), bar.shape, leaf.shape))
+            yield bar
+        else:
+            yield float(got[path])
 
 
 def jvp(f, primals=None, tangents=None, *, target="cpu"):
@@ -494,7 +521,11 @@ class Jacobian(_Wrapper):
         arg_types = _types_of(args)
         wrt = tuple(sorted({i % len(args) for i in nums}))
         _check_wrt(f, arg_types, wrt)
-        out = np.asarray(_primal_dispatcher(f)(*_private_copies(args)))
+        out = _primal_dispatcher(f)(*_private_copies(args))
+        if isinstance(out, tuple):      # one block (or tuple of blocks) per result
+            return wrappers.rebuild(out, lambda path: Jacobian(wrappers.selector(
+                _primal_dispatcher(f), len(args), path), self.argnums, self.width)(*args))
+        out = np.asarray(out)
         if not (np.issubdtype(out.dtype, np.floating) and out.ndim <= 3):
             raise TypeError("jacobian needs a float scalar or float array result")
         if sum(np.size(args[i]) for i in wrt) < out.size:

@@ -21,8 +21,8 @@ import numpy as np
 from numba.core import types
 from numba.extending import overload
 
-from . import interp_runtime, linalg_runtime
-from .array_construction import array_of, concatenate, stack
+from . import interp_runtime, linalg_runtime, order_runtime
+from .array_construction import array_of, concatenate, concatenate_columns, stack
 from .errors import NotDifferentiableError
 from .special import polygamma
 
@@ -125,6 +125,21 @@ def _scatter_add(dest, index, src):
 
 
 @numba.njit
+def last_written(bar, index):
+    """``bar[index]`` with 0 where a later occurrence of the same index overwrote what
+    ``a[index] = v`` stored there: the adjoint of ``v`` (NumPy and Numba keep the last)."""
+    out = bar[index]
+    n = bar.shape[0]
+    taken = np.zeros(n, np.bool_)
+    for k in range(index.shape[0] - 1, -1, -1):
+        j = index[k] % n if n else 0
+        if taken[j]:
+            out[k] = 0.0
+        taken[j] = True
+    return out
+
+
+@numba.njit
 def reverse_cumsum(g, like):
     """Adjoint of ``np.cumsum`` (flattening) for an argument shaped like ``like``."""
     flat = np.ascontiguousarray(g).ravel()
@@ -189,6 +204,8 @@ def shaped(x, like):
 
 @overload(shaped)
 def _shaped(x, like):
+    if isinstance(x, types.Array) and x.ndim == 0:     # (a 0-d array's: its number)
+        return lambda x, like: np.full(like.shape, x[()], like.dtype)
     if isinstance(x, types.Array):
         def impl(x, like):
             if x.shape == like.shape:
@@ -248,16 +265,26 @@ def refuse_partial_overlap(out, a, message):
     return 0
 
 
+@numba.njit
+def refuse_unequal_shapes(a, b, message):
+    """Raise NotDifferentiableError(``message``) unless ``a`` and ``b`` have one shape
+    (the check before ``np.nditer((a, b))``, array_iteration.py); else 0."""
+    if a.shape != b.shape:
+        raise NotDifferentiableError(message)
+    return 0
+
+
 _KERNELS = {}
 
 
-def elementwise_vjp(template, placeholders, name):
+def elementwise_vjp(template, placeholders, name, guarded=False):
     """A ufunc computing ``g * partial`` element by element, for a partial template.
 
     ``placeholders`` are the template's operands in call order (``"0"``, ``"1"``,
     ``"ans"``); the ufunc takes ``g`` first, then those. ``name`` names it (when new).
+    ``guarded``: 0 where ``g`` is (a partial that may be inf: rules.Rule.nonfinite).
     """
-    key = (template, tuple(placeholders))
+    key = (template, tuple(placeholders), guarded)
     kernel = _KERNELS.get(key)
     if kernel is None:
         params = ["g"] + ["x%s" % p for p in placeholders]
@@ -265,7 +292,8 @@ def elementwise_vjp(template, placeholders, name):
         for p in placeholders:
             body = body.replace("{%s}" % p, "x%s" % p)
         ns = {"math": __import__("math"), "np": np, **HELPERS}
-        exec("def %s(%s):\n    return g * (%s)\n" % (name, ", ".join(params), body), ns)
+        product = ("g * (%s) if g != 0.0 else 0.0" if guarded else "g * (%s)") % body
+        exec("def %s(%s):\n    return %s\n" % (name, ", ".join(params), product), ns)
         kernel = _KERNELS[key] = numba.vectorize(ns[name])
         _SCALAR_OF[kernel] = ns[name]
     return kernel
@@ -288,12 +316,23 @@ HELPERS = {"_sum_to": sum_to, "_acc": acc, "_move": move, "_live": live,
            "_add_into": add_into, "_reverse_cumsum": reverse_cumsum,
            "_prod_vjp": prod_vjp, "_extremum_vjp": extremum_vjp,
            "_partly_overlap": partly_overlap, "_ramp": ramp, "_shaped": shaped,
-           "_scatter_add": scatter_add, "_diff_vjp": diff_vjp, "_diag_vjp": diag_vjp,
+           "_scatter_add": scatter_add, "_last_written": last_written,
+           "_diff_vjp": diff_vjp, "_diag_vjp": diag_vjp,
            "_refuse_partial_overlap": refuse_partial_overlap, "_polygamma": polygamma,
            "_array_of": array_of, "_concatenate": concatenate, "_stack": stack,
+           "_concatenate_columns": concatenate_columns,
            "_interp_slope": interp_runtime.interp_slope,
            "_interp_slope_at": interp_runtime.interp_slope_at,
            "_interp_scatter": interp_runtime.interp_scatter,
            "_interp_scatter_at": interp_runtime.interp_scatter_at,
            "_cholesky_vjp": linalg_runtime.cholesky_vjp,
-           "_cholesky_jvp": linalg_runtime.cholesky_jvp}
+           "_cholesky_jvp": linalg_runtime.cholesky_jvp,
+           "_eigh_values_vjp": linalg_runtime.eigh_values_vjp,
+           "_eigh_values_jvp": linalg_runtime.eigh_values_jvp,
+           "_eigh_vectors_vjp": linalg_runtime.eigh_vectors_vjp,
+           "_eigh_vectors_jvp": linalg_runtime.eigh_vectors_jvp,
+           "_cov_vjp": linalg_runtime.cov_vjp, "_cov_jvp": linalg_runtime.cov_jvp,
+           "_unsort": order_runtime.unsort, "_sort_tangent": order_runtime.sort_tangent,
+           "_cumprod_vjp": order_runtime.cumprod_vjp,
+           "_median_vjp": order_runtime.median_vjp,
+           "_cumprod_jvp": order_runtime.cumprod_jvp}

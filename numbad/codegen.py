@@ -44,5 +44,7 @@ def compile_source(source, fname, namespace, decorate=None):
     if decorate is not None:
         return decorate(getattr(module, fname))
     # nsz lets LLVM drop additions of a known-zero adjoint (0.0 + x is x but for the
-    # sign of zero), which otherwise sit on the reverse sweep's critical path.
-    return numba.njit(fastmath={"nsz"})(getattr(module, fname))
+    # sign of zero), which otherwise sit on the reverse sweep's critical path. NumPy's
+    # error model: derivative arithmetic gives inf or nan where it divides by zero (the
+    # derivative of sqrt at 0), never a ZeroDivisionError the primal would not raise.
+    return numba.njit(fastmath={"nsz"}, error_model="numpy")(getattr(module, fname))

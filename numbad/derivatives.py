@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from numba.core import types
 
-from . import codegen, custom, frontend, inlining, nested_calls
+from . import codegen, custom, frontend, inlining, nested_calls, wrappers
 from .array_runtime import HELPERS
 from .checkpointing import records_everything
 from .errors import NotDifferentiableError, definition_loc, not_differentiable
@@ -46,7 +46,7 @@ def jvp_of(f, arg_types, wrt, width=None):
 def _cached(mode, f, arg_types, wrt, variant):
     """``variant``: the JVP's width, or the VJP's checkpointing options."""
     func = f if custom.is_custom(f) or nested_calls.is_derivative(f) else \
-        frontend.python_function(f)
+        frontend.python_function(wrappers.with_defaults(f, len(arg_types)))
     key = (mode, func, tuple(arg_types), tuple(wrt), variant)
     with _lock:
         hit = _cache.get(key)

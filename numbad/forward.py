@@ -43,7 +43,14 @@ from .analysis import (
 )
 from .array_runtime import HELPERS, elementwise_vjp, kernel_scalar_function
 from .errors import not_differentiable
-from .ir_source import Names, PrimalRenderer, declare_early, parameters, return_sites
+from .ir_source import (
+    Names,
+    PrimalRenderer,
+    as_number,
+    declare_early,
+    parameters,
+    return_sites,
+)
 from .reverse import (
     _PLACEHOLDER,
     Source,
@@ -275,6 +282,11 @@ class TangentTransform(StructuredLoops):
             return self.dot_or_zero(unpacked(info, value))      # tuple may have none)
         op = value.op
         if op in ("cast", "exhaust_iter"):
+            source = info.type_of(value.value.name)
+            if op == "cast" and isinstance(source, types.Array) and \
+                    not isinstance(info.type_of(t), types.Array):
+                # (a 0-d array returned as its number: so is its tangent)
+                return "np.ravel(%s)[0]" % self.dot_or_zero(value.value)
             return self.dot_or_zero(value.value)
         if op == "build_tuple":
             return "(%s,)" % ", ".join(self.dot_or_zero(v) for v in value.items)
@@ -309,6 +321,8 @@ class TangentTransform(StructuredLoops):
             if not template or var is None or not self.active(var.name):
                 continue
             vdot = self.dot(var.name)
+            if not is_array:    # (a 0-d array's tangent, in a number's)
+                vdot = as_number(info, var, vdot)
             if d.array_rule:
                 fill = {"d": vdot, "ans": ans}
                 parts.append(_PLACEHOLDER_D.sub(
@@ -320,12 +334,14 @@ class TangentTransform(StructuredLoops):
                 holders = list(dict.fromkeys(_PLACEHOLDER.findall(template)))
                 name = "jvp_%s_%d" % (getattr(operation(info, stmt.value)[0], "__name__",
                                               "op"), i)
-                kernel = self.primal.ref(elementwise_vjp(template, holders, name), name)
+                kernel = self.primal.ref(elementwise_vjp(template, holders, name,
+                                                         i in d.nonfinite), name)
                 parts.append("%s(%s)" % (kernel, ", ".join(
                     [vdot] + [ans if h == "ans" else ops[int(h)] for h in holders])))
             else:
-                expr = _PLACEHOLDER.sub(
-                    lambda m: ans if m.group(1) == "ans" else ops[int(m.group(1))], template)
+                expr = _PLACEHOLDER.sub(lambda m: ans if m.group(1) == "ans" else
+                                        as_number(info, d.operands[int(m.group(1))],
+                                                  ops[int(m.group(1))]), template)
                 term = "%s * %s" % (vdot, _paren(expr))
                 parts.append("(%s if %s != 0.0 else 0.0)" % (term, vdot)
                              if i in d.nonfinite else term)

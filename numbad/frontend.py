@@ -3,6 +3,8 @@
 Stopping right after ``NopythonTypeInference`` keeps the IR in SSA form with
 ``phi`` nodes; later Numba passes would strip them.
 """
+import inspect
+import operator
 from dataclasses import dataclass
 
 from numba.core import compiler, ir, postproc, registry, types
@@ -14,7 +16,16 @@ from numba.core.ir_utils import build_definitions, replace_vars, simplify_CFG
 from numba.core.typed_passes import NopythonTypeInference
 from numba.core.untyped_passes import InlineInlinables, resolve_func_from_module
 
-from . import array_construction, array_iteration, fusion, ufunc_outputs
+from . import (
+    array_construction,
+    array_iteration,
+    fusion,
+    tuple_loops,
+    tuple_results,
+    ufunc_outputs,
+    user_kernels,
+    wrappers,
+)
 from .retyping import drop_unused_definitions
 
 
@@ -41,19 +52,35 @@ class CaptureTypedIR(FunctionPass):
         FunctionPass.__init__(self)
 
     def run_pass(self, state):
-        _unpack_built_tuples(state.func_ir)
+        _fields_by_position(state.func_ir, state.typemap)
+        _unpack_built_tuples(state.func_ir, state.typemap)
         state.cr = TypedIR(state.func_id.func, state.func_ir, state.typemap,
                            state.calltypes, state.return_type, tuple(state.args),
                            state.get("numbad_fused", False))
         return False
 
 
-def _unpack_built_tuples(func_ir):
+def _fields_by_position(func_ir, typemap):
+    """``r.root`` of a namedtuple ``r`` as ``r[0]`` (the position of field ``root``)."""
+    for block in func_ir.blocks.values():
+        for stmt in block.body:
+            value = stmt.value if isinstance(stmt, ir.Assign) else None
+            if isinstance(value, ir.Expr) and value.op == "getattr":
+                t = typemap.get(value.value.name)
+                if isinstance(t, (types.NamedTuple, types.NamedUniTuple)) and \
+                        value.attr in t.fields:
+                    stmt.value = ir.Expr.static_getitem(value.value, t.fields.index(
+                        value.attr), None, value.loc)
+
+
+def _unpack_built_tuples(func_ir, typemap):
     """``a, b, c, d = e0, e1, e2, e3`` builds a tuple and unpacks it (Python does so from
-    four names on), as does ``a, b = f(x)`` once ``f`` is inlined: let each name take
+    four names on), as does ``a, b = f(x)`` once ``f`` is inlined (also a namedtuple
+    ``f`` makes, ``results(x, n).root``): let each name take
     its expression's variable directly (also for ``t[1]`` of a tuple ``t`` built so),
     and drop the tuple once nothing else uses it, so that ``a`` is seen for what it is
-    (a new array, say) and does not seem to escape into a container."""
+    (a new array, say) and does not seem to escape into a container. ``r, v = a`` of
+    an array takes its rows, ``a[0]`` and ``a[1]``."""
     defs = {stmt.target.name: stmt.value for block in func_ir.blocks.values()
             for stmt in block.body if isinstance(stmt, ir.Assign)}
 
@@ -61,10 +88,19 @@ def _unpack_built_tuples(func_ir):
         value = defs.get(name)
         if isinstance(value, ir.Expr) and value.op == "build_tuple":
             return value.items, {name}
+        if isinstance(value, ir.Expr) and value.op == "call" and not value.kws and \
+                isinstance(typemap.get(value.func.name), types.NamedTupleClass):
+            return value.args, {name}       # ``results(x, n)`` of a namedtuple class
         if isinstance(value, ir.Expr) and value.op in ("exhaust_iter", "cast") or \
                 isinstance(value, ir.Var):      # (an inlined callee's return value)
             items, names = built(getattr(value, "value", value).name)
             return items, names | {name}
+        if isinstance(value, ir.Expr) and value.op == "static_getitem" and \
+                isinstance(value.index, int):   # a tuple in a tuple, ``t[1][0]``
+            items, names = built(value.value.name)
+            if items is not None and -len(items) <= value.index < len(items):
+                inner, more = built(items[value.index].name)
+                return inner, names | more | {name}
         return None, set()
     unpacked = set()
     for block in func_ir.blocks.values():
@@ -76,6 +112,14 @@ def _unpack_built_tuples(func_ir):
                 if items is not None and -len(items) <= value.index < len(items):
                     stmt.value = items[value.index]
                     unpacked |= names
+                unpacking = defs.get(value.value.name)
+                if items is None and isinstance(unpacking, ir.Expr) and \
+                        unpacking.op == "exhaust_iter" and isinstance(
+                            typemap.get(unpacking.value.name), types.Array):
+                    # ``r, v = a`` of an array: its rows (or elements), ``a[0]``, ``a[1]``
+                    stmt.value = ir.Expr.static_getitem(unpacking.value, value.index,
+                                                        None, value.loc)
+                    unpacked.add(value.value.name)
     drop_unused_definitions(func_ir, unpacked)     # the unpacking, then the tuple
 
 
@@ -90,6 +134,34 @@ class StoreUfuncOutputs(FunctionPass):
 
     def run_pass(self, state):
         return ufunc_outputs.store_ufunc_outputs(state)
+
+
+@register_pass(mutates_CFG=True, analysis_only=False)
+class WriteKernelsAsLoops(FunctionPass):
+    """Calls of ``@numba.stencil`` kernels and ``@numba.vectorize`` functions as the loops
+    that call their kernels (user_kernels.py), typed again."""
+
+    _name = "numbad_write_kernels_as_loops"
+
+    def __init__(self):
+        FunctionPass.__init__(self)
+
+    def run_pass(self, state):
+        return user_kernels.write_as_loops(state)
+
+
+@register_pass(mutates_CFG=False, analysis_only=False)
+class SplitTupleResults(FunctionPass):
+    """``np.linalg.slogdet(a)`` & co. as a tuple of calls, one per result
+    (tuple_results.py), typed again."""
+
+    _name = "numbad_split_tuple_results"
+
+    def __init__(self):
+        FunctionPass.__init__(self)
+
+    def run_pass(self, state):
+        return tuple_results.split_tuple_results(state)
 
 
 @register_pass(mutates_CFG=False, analysis_only=False)
@@ -157,12 +229,18 @@ class InlineChosenCallees(FunctionPass):
         while work:
             block, within = work.pop()
             for i, stmt in enumerate(block.body):
+                _expand_star_args(func_ir, stmt)
                 callee = _chosen_callee(func_ir, stmt, state.numbad_inline)
                 if callee is not None and callee not in within:
+                    written = callee
+                    if callee.__code__.co_flags & inspect.CO_VARARGS:    # ``f(x, *args)``
+                        written = wrappers.fixed_arity(callee, len(stmt.value.args))
+                        if written is None:
+                            continue
                     _, _, var_map, new_blocks = worker.inline_function(func_ir, block, i,
-                                                                       callee)
+                                                                       written)
                     inlined += 1
-                    _tidy_inlined(callee, var_map, dict(new_blocks[1:]),
+                    _tidy_inlined(written, var_map, dict(new_blocks[1:]),
                                   "%s%d_" % (callee.__name__, inlined))
                     func_ir._definitions = build_definitions(func_ir.blocks)
                     work.append((new_blocks[0][1], within))     # the rest of the block
@@ -176,6 +254,64 @@ class InlineChosenCallees(FunctionPass):
             func_ir.blocks = simplify_CFG(func_ir.blocks)
             fusion.relabel_in_order(func_ir)
         return inlined > 0
+
+
+@register_pass(mutates_CFG=True, analysis_only=False)
+class UnrollTupleLoops(FunctionPass):
+    """``for c in (a, b, c):`` written out, one copy of the body per item
+    (tuple_loops.py); before SSA, like Numba's ``literal_unroll``."""
+
+    _name = "numbad_unroll_tuple_loops"
+
+    def __init__(self):
+        FunctionPass.__init__(self)
+
+    def run_pass(self, state):
+        func_ir = state.func_ir
+        if not tuple_loops.unroll_tuple_loops(func_ir):
+            return False
+        func_ir.blocks = simplify_CFG(func_ir.blocks)
+        fusion.relabel_in_order(func_ir)
+        func_ir._definitions = build_definitions(func_ir.blocks)
+        return True
+
+
+def _expand_star_args(func_ir, stmt):
+    """``f(x, *args)`` with ``args`` a tuple built in the function (``args=(a, b)`` given
+    to an inlined callee, or its default ``()``) as ``f(x, a, b)``: Numba's inliner
+    takes no ``*args``, and a derivative takes every argument by position."""
+    value = stmt.value if isinstance(stmt, ir.Assign) else None
+    if not (isinstance(value, ir.Expr) and value.op == "call" and value.vararg is not None):
+        return
+    items = _tuple_items(func_ir, value.vararg)
+    if items is not None:
+        value.args = list(value.args) + items
+        value.vararg = None
+
+
+def _tuple_items(func_ir, var):
+    """The variables tuple ``var`` is built of, else None: a tuple built in the function,
+    ``()``, and what Python makes of ``f(x, *args)``: ``(x,) + tuple(args)``."""
+    try:
+        built = func_ir.get_definition(var)
+    except Exception:       # (no single definition)
+        return None
+    if isinstance(built, ir.Expr) and built.op == "build_tuple":
+        return list(built.items)
+    if isinstance(built, ir.Const) and built.value == ():
+        return []
+    if isinstance(built, ir.Expr) and built.op == "binop" and built.fn is operator.add:
+        left, right = _tuple_items(func_ir, built.lhs), _tuple_items(func_ir, built.rhs)
+        return None if left is None or right is None else left + right
+    if isinstance(built, ir.Expr) and built.op == "call" and len(built.args) == 1 and \
+            not built.kws:
+        try:
+            fn = func_ir.get_definition(built.func)
+        except Exception:
+            return None
+        if isinstance(fn, ir.Global) and fn.value is tuple:
+            return _tuple_items(func_ir, built.args[0])
+    return None
 
 
 def _tidy_inlined(callee, var_map, blocks, prefix):
@@ -221,11 +357,14 @@ class TypedIRCompiler(CompilerBase):
 
     def define_pipelines(self):
         pm = DefaultPassBuilder.define_untyped_pipeline(self.state)
+        pm.add_pass_after(UnrollTupleLoops, InlineInlinables)
         if self.inline:
             self.state.numbad_inline = self.inline
             pm.add_pass_after(InlineChosenCallees, InlineInlinables)
         pm.add_pass(NopythonTypeInference, "nopython frontend")
         pm.add_pass(StoreUfuncOutputs, "numbad: ufunc output arrays as stores")
+        pm.add_pass(WriteKernelsAsLoops, "numbad: stencils and @vectorize as loops")
+        pm.add_pass(SplitTupleResults, "numbad: tuple results as tuples of calls")
         pm.add_pass(BuildArraysFromParts, "numbad: arrays built from parts")
         pm.add_pass(IterateArraysByIndex, "numbad: loops over arrays by index")
         if self.fuse:

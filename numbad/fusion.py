@@ -31,6 +31,7 @@ from numba.core.ir_utils import (
     replace_vars,
 )
 
+from .analysis import SIZE_FUNCTIONS
 from .retyping import type_again
 from .rules import clip, rule_for, where
 
@@ -65,6 +66,9 @@ def broadcast_into(n, m):
     if m == n or m == 1:
         return n
     raise ValueError("non-broadcastable operand for an in-place update")
+
+
+SIZE_FUNCTIONS.update([broadcast_size, broadcast_into])
 
 
 def _float_array(t):
@@ -348,6 +352,8 @@ def function_source(tree, typemap, name, plain=frozenset()):
             return "(-%s)" % element(args[0])
         if isinstance(kind, np.ufunc):
             return "np.%s(%s)" % (kind.__name__, ", ".join(element(a) for a in args))
+        if isinstance(kind, tuple):     # ("call", f): a kernel of the user's (user_kernels.py)
+            return "%s(%s)" % (kind[1], ", ".join(element(a) for a in args))
         if kind in ("where", "clip"):   # one element's (rules.where, rules.clip)
             return "%s(%s)" % (kind, ", ".join(element(a) for a in args))
         if kind == "/":     # NumPy's division: x / 0 is inf, as for arrays, not an error
@@ -468,18 +474,24 @@ def _phis(blocks):
 
 def _inline(func_ir, worker, tree, function):
     """Replace ``tree`` by a call of ``function`` and inline that call."""
-    label, block = next((lb, b) for lb, b in func_ir.blocks.items()
-                        if any(s is tree.root for s in b.body))
-    loc, scope = tree.root.loc, block.scope
+    block = next(b for b in func_ir.blocks.values() if any(s is tree.root for s in b.body))
     members = set(id(s) for s in tree.members)
-    body = [s for s in block.body if id(s) not in members]
-    k = next(i for i, s in enumerate(body) if s is tree.root)
-    fn = ir.Var(scope, scope.redefine("$elementwise", loc).name, loc)
+    block.body = [s for s in block.body if id(s) not in members]
     args = ([tree.target_var] if tree.inplace else []) + list(tree.leaves)
-    call = ir.Expr.call(fn, args, (), loc)
+    inline_call(func_ir, worker, tree.root, function, args)
+
+
+def inline_call(func_ir, worker, stmt, function, args):
+    """Replace assignment ``stmt`` by ``stmt.target = function(*args)`` and inline that
+    call (``function``: a plain Python function, its variables named after it)."""
+    label, block = next((lb, b) for lb, b in func_ir.blocks.items()
+                        if any(s is stmt for s in b.body))
+    loc, scope = stmt.loc, block.scope
+    k = next(i for i, s in enumerate(block.body) if s is stmt)
+    fn = ir.Var(scope, scope.redefine("$elementwise", loc).name, loc)
+    call = ir.Expr.call(fn, list(args), (), loc)
     load = ir.Assign(ir.Global(function.__name__, function, loc), fn, loc)
-    body[k:k + 1] = [load, ir.Assign(call, tree.root.target, loc)]
-    block.body = body
+    block.body[k:k + 1] = [load, ir.Assign(call, stmt.target, loc)]
     _, _, var_map, new_blocks = worker.inline_function(func_ir, block, k + 1, function)
     block.body.remove(load)         # the plain function is gone once inlined
     # the parameters are copies of the operands: use the operands themselves, so that
@@ -488,11 +500,11 @@ def _inline(func_ir, worker, tree, function):
         :function.__code__.co_argcount]}
     operands = {}
     for _, b in new_blocks[1:]:
-        for stmt in list(b.body):
-            if isinstance(stmt, ir.Assign) and stmt.target.name in params and \
-                    isinstance(stmt.value, ir.Var):
-                operands[stmt.target.name] = stmt.value
-                b.body.remove(stmt)
+        for s in list(b.body):
+            if isinstance(s, ir.Assign) and s.target.name in params and \
+                    isinstance(s.value, ir.Var):
+                operands[s.target.name] = s.value
+                b.body.remove(s)
     # short names that say where they come from: ``_fused0_i0``, ``_fused0_binop_mul12``
     prefix = function.__name__ + "_"
     renamed = {v.name: scope.redefine(prefix + name.lstrip("$"), loc)
@@ -503,7 +515,7 @@ def _inline(func_ir, worker, tree, function):
         phi.incoming_blocks = [after if p == label else p for p in phi.incoming_blocks]
     for _, b in new_blocks[1:]:     # the user's line, not the generated function's
         b.loc = loc
-        for stmt in b.body:
-            stmt.loc = loc
-            if isinstance(stmt, ir.Assign) and hasattr(stmt.value, "loc"):
-                stmt.value.loc = loc
+        for s in b.body:
+            s.loc = loc
+            if isinstance(s, ir.Assign) and hasattr(s.value, "loc"):
+                s.value.loc = loc

@@ -335,9 +335,16 @@ def declare_early(text, names, info):
     return "\n".join(lines)
 
 
+def as_number(info, var, source):
+    """Source ``source`` of operand ``var`` as a scalar rule's template reads it: a 0-d
+    array (``np.asarray(x)``) as its number, ``a[()]`` (``math.cos`` takes no array)."""
+    t = info.type_of(var.name)
+    return "%s[()]" % source if isinstance(t, types.Array) and t.ndim == 0 else source
+
+
 def typed_zero(t):
     """Source of a value of Numba type ``t`` (numbers, booleans, slices, flat tuples,
-    arrays: an empty one), else None."""
+    arrays: an empty one, number classes), else None."""
     t = types.unliteral(t)
     if isinstance(t, types.Boolean):
         return "False"
@@ -347,6 +354,8 @@ def typed_zero(t):
         return "np.empty((%s), np.%s)" % ("0, " * t.ndim, t.dtype)
     if isinstance(t, types.SliceType):
         return "slice(0, 0)" if t.members == 2 else "slice(0, 0, 1)"
+    if isinstance(t, types.NumberClass):        # ``T = type(x)``
+        return "np.%s" % t.instance_type
     if isinstance(t, types.BaseTuple):
         items = [typed_zero(e) for e in t.types]
         if all(items):

@@ -30,6 +30,7 @@ from .analysis import (
     call_arg_types,
     callee_name,
     derivative,
+    fixed_shape,
     float_leaves,
     gathers,
     incoming_value,
@@ -48,6 +49,7 @@ from .errors import NotDifferentiableError, not_differentiable
 from .induction import InductionChains
 from .ir_source import (
     Names,
+    as_number,
     PrimalRenderer,
     declare_early,
     parameters,
@@ -249,6 +251,10 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         store or a read, and the view indices those adjoints index with)."""
         if kind(stmt) in ("SetItem", "StaticSetItem"):
             index = [stmt.index.name] if kind(stmt) == "SetItem" else []
+            value = stmt.value.name
+            if self.is_array(value) and self.active(value) and \
+                    self.role(self.owner(value)) == "value":
+                index.append(self.owner(value))     # its shape, for a first adjoint
             return index + self.view_indices(self.owner(stmt.target.name))
         value = stmt.value
         if kind(value) != "Expr":
@@ -477,6 +483,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         source = "%s[%s]" % (self.names.var(stmt.target.name), index)
         if len(ints) == target.ndim:
             return source, None
+        if isinstance(itype, types.Array) and isinstance(itype.dtype, types.Boolean):
+            return source, types.Array(target.dtype, 1, "C")    # (``u[mask]``: 1-D)
         return source, types.Array(target.dtype, target.ndim - len(ints), "C")
 
     def store_index(self, stmt):
@@ -869,6 +877,8 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         taped |= {self.snapshot_type(n) for p in self.plans.values()
                   for _, n, _ in p["snapshots"]}
         taped |= {self.snapshot_type(n) for n in self.ref_phis()}
+        taped |= {("bar", self.bar_type(n)) for n in self.activity.active
+                  if self.role(n) == "buffer" and self.keeps_bars(n)}
         taped |= {("restore", self.overwritten(r)[1]) for p in self.plans.values()
                   for r in p["restores"] if self.overwritten(r)[1] is not None}
         for t in sorted(taped, key=str):
@@ -1082,15 +1092,41 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         """The adjoint array of fresh buffer ``name``. One made in a loop whose memory no
         phi takes (double buffering hands adjoints on) is allocated again only when its
         shape changes: the reverse sweep zeroes it after each use (emit_array_adjoint),
-        so the one made before is zero here."""
+        so the one made before is zero here. Its shape may change from one iteration to
+        the next (``v = np.empty(m - i)``): the adjoint array each iteration used is
+        kept by reference, for the reverse sweep to take back when it reaches the
+        iteration before."""
         bar, var = self.bar(name), self.names.var(name)
-        family = self.family_key(name)
-        if self.info.defs[name][0] in self.info.in_loop and not any(
-                self.family_key(v) == family for v in self.phi_names()):
+        if self.reuses_bar(name):
+            if self.keeps_bars(name):
+                src("%s.append(%s)" % (self.bar_tape(name), bar))
             src("if %s.shape != %s.shape:" % (bar, var))
             src("    %s = np.zeros_like(%s)" % (bar, var))
         else:
             src("%s = np.zeros_like(%s)" % (bar, var))
+
+    def keeps_bars(self, name):
+        """Whether the adjoint arrays of reused buffer ``name`` are kept per iteration:
+        its shape may change from one to the next."""
+        return self.reuses_bar(name) and not fixed_shape(self.info, name)
+
+    def bar_tape(self, name):
+        """The list keeping the adjoint arrays of reused buffers like ``name`` (its own:
+        they are pushed and popped where the buffer is made, not where blocks end)."""
+        return self.array_tapes[("bar", self.bar_type(name))]
+
+    def bar_type(self, name):
+        """The type of the adjoint arrays of buffer ``name``: C-contiguous as the buffer,
+        else any layout (the adjoint of ``a.T`` is made like it)."""
+        t = self.info.type_of(name)
+        return types.Array(t.dtype, t.ndim, "C" if t.layout == "C" else "A")
+
+    def reuses_bar(self, name):
+        """Whether active buffer ``name`` is made in a loop whose memory no phi takes: its
+        adjoint array is reused from one iteration to the next (emit_buffer_bar)."""
+        family = self.family_key(name)
+        return self.info.defs[name][0] in self.info.in_loop and not any(
+            self.family_key(v) == family for v in self.phi_names())
 
     def phi_names(self):
         """The variables phis of the function set or take."""
@@ -1579,6 +1615,13 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
                 self.acc(src, addend, None, slot, negate=negate)
             return
         value = stmt.value.name
+        if kind(stmt) == "SetItem" and self.scatters_by_integers(stmt):
+            # ``a[idx] = v``: of a repeated index only the last write stays
+            if self.active(value):
+                self.acc(src, value, None, "_last_written(%s, %s)" % (
+                    self.bar(stmt.target.name), self.store_index(stmt)), shaped=True)
+            src("%s = 0.0" % slot)
+            return
         if self.active(value) and self.is_array(value) and self.owner(value) in \
                 self.info.family_of(self.owner(stmt.target.name)):
             # the source may overlap the destination (``u[1:] = u[:-1]``): take the
@@ -1590,6 +1633,11 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
         if self.active(value):
             self.acc(src, value, None, slot, shaped=True)
         src("%s = 0.0" % slot)
+
+    def scatters_by_integers(self, stmt):
+        """Whether store ``stmt`` writes at a 1-D array of integer indices."""
+        t = self.info.type_of(stmt.index.name)
+        return isinstance(t, types.Array) and isinstance(t.dtype, types.Integer)
 
     def stores_itself(self, stmt):
         """Whether store ``stmt`` writes a view of its target back onto itself."""
@@ -1645,10 +1693,13 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
             return self.emit_inplace_adjoint(src, stmt)
         bar = self.bar(t)
         if role == "buffer" and self.info.defs[t][0] in self.info.in_loop:
-            # made again next time round: its adjoint array is reused from zero
+            # made again next time round: its adjoint array is reused from zero (the one
+            # of the iteration before, where the shape changed)
             if not is_allocation(self.info, stmt):
                 self.emit_rule_adjoint(src, stmt)
             src("%s.fill(0.0)" % bar)
+            if self.keeps_bars(t):
+                src("%s = %s.pop()" % (bar, self.bar_tape(t)))
             return
         if role not in ("value", "buffer") or is_allocation(self.info, stmt):
             return
@@ -1873,13 +1924,17 @@ class ReverseTransform(CheckpointedLoops, StructuredLoops, InductionChains):
                 holders = list(dict.fromkeys(_PLACEHOLDER.findall(template)))
                 name = "vjp_%s_%d" % (getattr(operation(self.info, stmt.value)[0],
                                               "__name__", "op"), i)
-                kernel = self.primal.ref(elementwise_vjp(template, holders, name), name)
+                kernel = self.primal.ref(elementwise_vjp(template, holders, name,
+                                                         i in d.nonfinite), name)
                 share = "%s(%s)" % (kernel, ", ".join(
                     [tbar] + [ans if h == "ans" else ops[int(h)] for h in holders]))
             else:
-                expr = _PLACEHOLDER.sub(
-                    lambda m: ans if m.group(1) == "ans" else ops[int(m.group(1))], template)
+                expr = _PLACEHOLDER.sub(lambda m: ans if m.group(1) == "ans" else
+                                        as_number(self.info, d.operands[int(m.group(1))],
+                                                  ops[int(m.group(1))]), template)
                 share = "%s * %s" % (tbar, _paren(expr))
+                if i in d.nonfinite:    # (0, not 0 * inf, where nothing uses the value)
+                    share = "(%s if %s != 0.0 else 0.0)" % (share, tbar)
             self.acc(src, var.name, None, share, shaped=shaped)
 
     def emit_tuple_getitem(self, src, stmt):

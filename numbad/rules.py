@@ -17,17 +17,18 @@ import numpy as np
 from numba.core import types
 from numba.extending import register_jitable
 
-from . import array_runtime
-from .array_construction import array_of, concatenate, stack
+from . import array_runtime, linalg_runtime, order_runtime
+from .array_construction import array_of, concatenate, concatenate_columns, stack
 from .special import polygamma
 
 
 @dataclass(frozen=True)
 class Rule:
     partials: tuple     # one template (str) or None per positional argument
-    # positions whose partial may be nan where the function is finite (``x ** y``'s
-    # ``log(x)`` at x < 0): forward mode adds their term only for a nonzero tangent,
-    # so that a direction along the other arguments stays finite
+    # positions whose partial may be inf or nan where the function is finite (sqrt's at
+    # 0, ``x ** y``'s ``log(x)`` at x < 0): both modes add their term only for a nonzero
+    # tangent or adjoint, so that a direction along the other arguments, or a value
+    # nothing uses (``d = np.sqrt(r2); d[i, i] = 0``), stays finite (0, not 0 * inf)
     nonfinite: frozenset = frozenset()
 
 
@@ -61,7 +62,7 @@ defrule(operator.floordiv, ZERO, ZERO)
 defrule(operator.mod, "1.0", "-math.floor({0} / {1})")
 # (d/dy x ** y at x == 0 is 0 for y > 0, as JAX has it; log(0) would make it nan)
 _POW = ("{1} * {0} ** ({1} - 1)", "({ans} * math.log({0}) if {0} != 0 else 0.0)")
-defrule(operator.pow, *_POW, nonfinite=[1])
+defrule(operator.pow, *_POW, nonfinite=[0, 1])
 defrule(operator.neg, "-1.0")
 defrule(operator.pos, "1.0")
 
@@ -72,7 +73,7 @@ defrule(min, "(1.0 if {0} < {1} else 0.5 if {0} == {1} else 0.0)",
         "(0.0 if {0} < {1} else 0.5 if {0} == {1} else 1.0)")
 defrule(max, "(1.0 if {0} > {1} else 0.5 if {0} == {1} else 0.0)",
         "(0.0 if {0} > {1} else 0.5 if {0} == {1} else 1.0)")
-defrule(pow, *_POW, nonfinite=[1])
+defrule(pow, *_POW, nonfinite=[0, 1])
 defrule(float, "1.0")
 defrule(np.float64, "1.0")
 defrule(np.float32, "1.0")
@@ -81,10 +82,11 @@ defrule(np.float32, "1.0")
 defrule(math.sin, "math.cos({0})")
 defrule(math.cos, "-math.sin({0})")
 defrule(math.tan, "1.0 + {ans} * {ans}")
-defrule(math.asin, "1.0 / math.sqrt(1.0 - {0} * {0})")
-defrule(math.acos, "-1.0 / math.sqrt(1.0 - {0} * {0})")
+defrule(math.asin, "1.0 / math.sqrt(1.0 - {0} * {0})", nonfinite=[0])
+defrule(math.acos, "-1.0 / math.sqrt(1.0 - {0} * {0})", nonfinite=[0])
 defrule(math.atan, "1.0 / (1.0 + {0} * {0})")
-defrule(math.atan2, "{1} / ({0} * {0} + {1} * {1})", "-{0} / ({0} * {0} + {1} * {1})")
+defrule(math.atan2, "{1} / ({0} * {0} + {1} * {1})", "-{0} / ({0} * {0} + {1} * {1})",
+        nonfinite=[0, 1])
 defrule(math.sinh, "math.cosh({0})")
 defrule(math.cosh, "math.sinh({0})")
 defrule(math.tanh, "1.0 - {ans} * {ans}")
@@ -94,9 +96,9 @@ defrule(math.log, "1.0 / {0}")
 defrule(math.log1p, "1.0 / (1.0 + {0})")
 defrule(math.log10, "1.0 / ({0} * %s)" % _LN10)
 defrule(math.log2, "1.0 / ({0} * %s)" % _LN2)
-defrule(math.sqrt, "0.5 / {ans}")
-defrule(math.pow, *_POW, nonfinite=[1])
-defrule(math.hypot, "{0} / {ans}", "{1} / {ans}")
+defrule(math.sqrt, "0.5 / {ans}", nonfinite=[0])
+defrule(math.pow, *_POW, nonfinite=[0, 1])
+defrule(math.hypot, "{0} / {ans}", "{1} / {ans}", nonfinite=[0, 1])
 defrule(math.fabs, "(1.0 if {0} >= 0 else -1.0)")
 defrule(math.floor, ZERO)
 defrule(math.ceil, ZERO)
@@ -105,8 +107,8 @@ defrule(math.copysign, "math.copysign(1.0, {0}) * math.copysign(1.0, {1})", ZERO
 defrule(math.erf, "%s * math.exp(-{0} * {0})" % _TWO_OVER_SQRT_PI)
 defrule(math.erfc, "-%s * math.exp(-{0} * {0})" % _TWO_OVER_SQRT_PI)
 defrule(math.asinh, "1.0 / math.sqrt({0} * {0} + 1.0)")
-defrule(math.acosh, "1.0 / math.sqrt({0} * {0} - 1.0)")
-defrule(math.atanh, "1.0 / (1.0 - {0} * {0})")
+defrule(math.acosh, "1.0 / math.sqrt({0} * {0} - 1.0)", nonfinite=[0])
+defrule(math.atanh, "1.0 / (1.0 - {0} * {0})", nonfinite=[0])
 defrule(math.exp2, "{ans} * %s" % _LN2)
 defrule(math.radians, repr(math.pi / 180.0))
 defrule(math.degrees, repr(180.0 / math.pi))
@@ -132,7 +134,7 @@ for _np_name, _math_fn in [
     RULES[getattr(np, _np_name)] = RULES[_math_fn]
 defrule(np.negative, "-1.0")
 defrule(np.positive, "1.0")
-defrule(np.cbrt, "1.0 / (3.0 * {ans} * {ans})")
+defrule(np.cbrt, "1.0 / (3.0 * {ans} * {ans})", nonfinite=[0])
 defrule(np.logaddexp, "math.exp({0} - {ans})", "math.exp({1} - {ans})")
 defrule(np.logaddexp2, "2.0 ** ({0} - {ans})", "2.0 ** ({1} - {ans})")
 defrule(np.fmod, "1.0", "-math.trunc({0} / {1})")
@@ -255,8 +257,11 @@ defarrayrule([np.dot], ("a", "b"), _dot_vjp, _linear("np.dot(%s)", 2))
 defarrayrule([operator.matmul], ("a", "b"), _dot_vjp, lambda a, b: ("{d} @ {1}", "{0} @ {d}"))
 defarrayrule([np.vdot], ("a", "b"), lambda a, b: ("{g} * {1}", "{g} * {0}"),
              _linear("np.vdot(%s)", 2))
-defarrayrule([np.linalg.norm], ("x",), lambda x: ("{g} * {0} / {ans}",),
-             lambda x: ("np.sum({0} * {d}) / {ans}",))
+# std and norm are convex with a kink where they are 0: there the subgradient 0 (as
+# PyTorch gives), not 0 / 0
+_NONZERO = "({ans} if {ans} != 0.0 else 1.0)"
+defarrayrule([np.linalg.norm], ("x",), lambda x: ("{g} * {0} / %s" % _NONZERO,),
+             lambda x: ("np.sum({0} * {d}) / %s" % _NONZERO,))
 defarrayrule([np.cumsum], ("a",), lambda a: ("_reverse_cumsum({g}, {0})",),
              _linear("np.cumsum(%s)"))
 defarrayrule([np.diff], ("a", "n"), lambda a, n: (
@@ -270,17 +275,23 @@ defarrayrule([np.trace], ("a",), lambda a: (
 # var = mean((a - mean(a))^2): the mean's own share sums to zero
 defarrayrule([np.var], ("a",), lambda a: ("{g} * 2.0 * ({0} - np.mean({0})) / {0}.size",),
              lambda a: ("2.0 * np.sum(({0} - np.mean({0})) * {d}) / {0}.size",))
-defarrayrule([np.std], ("a",), lambda a: ("{g} * ({0} - np.mean({0})) / ({0}.size * {ans})",),
-             lambda a: ("np.sum(({0} - np.mean({0})) * {d}) / ({0}.size * {ans})",))
+defarrayrule([np.std], ("a",),
+             lambda a: ("{g} * ({0} - np.mean({0})) / ({0}.size * %s)" % _NONZERO,),
+             lambda a: ("np.sum(({0} - np.mean({0})) * {d}) / ({0}.size * %s)" % _NONZERO,))
 defarrayrule([np.outer], ("a", "b"), lambda a, b: (
     ("{g} @ {1}", "{0} @ {g}") if _ndim(a) == _ndim(b) == 1 else None),
     _linear("np.outer(%s)", 2))
 defarrayrule([np.transpose], ("a",), lambda a: ("{g}.T",), _linear("np.transpose(%s)"))
 defarrayrule([np.copy], ("a",), lambda a: ("{g}",), _linear("np.copy(%s)"))
-defarrayrule([np.ascontiguousarray, np.asarray], ("a",), lambda a: ("{g}",),
+defarrayrule([np.ascontiguousarray], ("a",), lambda a: ("{g}",),
              _linear("np.ascontiguousarray(%s)"))
+# (``np.asarray(x)`` of a number is a 0-d array, and so is its tangent: Numba's
+# ascontiguousarray of a number has one axis)
+defarrayrule([np.asarray], ("a",), lambda a: ("{g}",), _linear("np.asarray(%s)"))
 _RESHAPE_BACK = "np.ascontiguousarray({g}).reshape({0}.shape)"
 defarrayrule([np.ravel], ("a",), lambda a: (_RESHAPE_BACK,), _linear("np.ravel(%s)"))
+for _fn in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
+    defarrayrule([_fn], ("a",), lambda a: (_RESHAPE_BACK,), _linear("np.%s(%%s)" % _fn.__name__))
 
 # Linear algebra (Numba's np.linalg needs SciPy's LAPACK, as the user's code then does).
 # x = solve(A, b): b_bar = solve(A^T, g), A_bar = -b_bar x^T; the tangent solves
@@ -299,6 +310,41 @@ defarrayrule([np.linalg.cholesky], ("a",), lambda a: ("_cholesky_vjp({ans}, {g})
 defarrayrule([np.linalg.det], ("a",),
              lambda a: ("{g} * {ans} * np.ascontiguousarray(np.linalg.inv({0}).T)",),
              lambda a: ("{ans} * np.trace(np.linalg.solve({0}, {d}))",))
+
+
+# np.linalg.eigh and slogdet, one function per result (tuple_results.py); Numba's eigh
+# reads the lower triangle, as its cholesky does (linalg_runtime.py)
+defarrayrule([linalg_runtime.eigh_values], ("a",), lambda a: ("_eigh_values_vjp({0}, {g})",),
+             lambda a: ("_eigh_values_jvp({0}, {d})",))
+defarrayrule([linalg_runtime.eigh_vectors], ("a",),
+             lambda a: ("_eigh_vectors_vjp({0}, {g})",),
+             lambda a: ("_eigh_vectors_jvp({0}, {d})",))
+defarrayrule([linalg_runtime.slogdet_sign], ("a",), lambda a: (None,), lambda a: (None,))
+defarrayrule([linalg_runtime.slogdet_log], ("a",),
+             lambda a: ("{g} * np.ascontiguousarray(np.linalg.inv({0}).T)",),
+             lambda a: ("np.trace(np.linalg.solve({0}, {d}))",))
+defarrayrule([np.cov], ("m",), lambda m: ("_cov_vjp({0}, {g})",),
+             lambda m: ("_cov_jvp({0}, {d})",))
+
+# Orderings and triangles: sort scatters back through the permutation that sorts
+# (order_runtime.py), median picks its middle element(s); cumprod runs its
+# recurrence backwards; the rest are linear.
+defarrayrule([np.sort], ("a",), lambda a: ("_unsort({g}, {0})",),
+             lambda a: ("_sort_tangent({d}, {0})",))
+defarrayrule([np.median], ("a",), lambda a: ("_median_vjp({0}, {g})",),
+             lambda a: ("np.sum(_median_vjp({0}, 1.0) * {d})",))
+defarrayrule([np.cumprod], ("a",), lambda a: ("_cumprod_vjp({0}, {g})",),
+             lambda a: ("_cumprod_jvp({0}, {d})",))
+for _fn in (np.flip, np.fliplr, np.flipud):
+    defarrayrule([_fn], ("m",), lambda m, _f=_fn.__name__: ("np.%s({g})" % _f,),
+                 _linear("np.%s(%%s)" % _fn.__name__))
+for _fn in (np.triu, np.tril):
+    defarrayrule([_fn], ("m", "k"), lambda m, k, _f=_fn.__name__: (
+        "np.%s({g})" % _f if k is None else "np.%s({g}, {1})" % _f, None),
+        lambda m, k, _f=_fn.__name__: (
+            "np.%s({d})" % _f if k is None else "np.%s({d}, {1})" % _f, None))
+defarrayrule([np.cross], ("a", "b"), lambda a, b: ("np.cross({1}, {g})", "np.cross({g}, {0})"),
+             lambda a, b: ("np.cross({d}, {1})", "np.cross({0}, {d})"))
 
 
 def flatten(a):
@@ -378,7 +424,14 @@ def _rows_of(parts, i):
     return "{g}[%s:%s + {%d}.shape[0]]" % (start, start, i)
 
 
+def _columns_of(parts, i):
+    start = " + ".join("{%d}.shape[1]" % j for j in range(i)) or "0"
+    return "{g}[:, %s:%s + {%d}.shape[1]]" % (start, start, i)
+
+
 defarrayrule([array_of], _PARTS, *_parts_rule(_item_of, "_array_of", "0.0"))
+defarrayrule([concatenate_columns], _PARTS, *_parts_rule(
+    _columns_of, "_concatenate_columns", "np.zeros_like({#})"))
 defarrayrule([stack], _PARTS, *_parts_rule(_item_of, "_stack", "np.zeros_like({#})"))
 defarrayrule([concatenate], _PARTS, *_parts_rule(_rows_of, "_concatenate",
                                                  "np.zeros_like({#})"))
@@ -416,6 +469,10 @@ for _fn, _linear_in in [(array_runtime.acc, (0, 1)), (array_runtime.move, (0, 1)
                         (array_runtime.diff_vjp, (0,)), (array_runtime.diag_vjp, (0,)),
                         (array_runtime.extremum_vjp, (2,))]:
     deflinear(_fn, _linear_in)
+deflinear(array_runtime.last_written, (0,))
+deflinear(order_runtime.unsort, (0,))
+deflinear(order_runtime.median_vjp, (1,))
+deflinear(order_runtime.sort_tangent, (0,))
 deflinear(array_runtime.add_into, (0, 1), updates=0)
 deflinear(array_runtime.scatter_add, (0, 2), updates=0)
 
@@ -423,7 +480,17 @@ deflinear(array_runtime.scatter_add, (0, 2), updates=0)
 METHODS = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
            "dot": np.dot, "cumsum": np.cumsum, "transpose": np.transpose, "copy": np.copy,
            "ravel": np.ravel, "flatten": flatten, "reshape": np.reshape, "T": np.transpose,
-           "var": np.var, "std": np.std}
+           "var": np.var, "std": np.std, "cumprod": np.cumprod}
+
+
+def item(x):
+    """``x.item()`` (or ``x.conjugate()``, ``x.real``) of a float: the float itself."""
+    return x
+
+
+defrule(item, "1.0")
+# Methods of float numbers (``x.item()``, which np.nditer's 0-d arrays need).
+NUMBER_METHODS = {"item": item, "conjugate": item}
 
 
 def array_rule_for(fn):
@@ -444,7 +511,36 @@ _COSTLY_MATH = (math.sin, math.cos, math.tan, math.asin, math.acos, math.atan, m
 COSTLY_CALLS = frozenset(fn for fn, rule in RULES.items()
                          if fn in _COSTLY_MATH or any(rule is RULES.get(m) for m in _COSTLY_MATH))
 
+# NumPy functions that write into array arguments they are given (positions): every
+# other NumPy, math or builtin function numbad meets leaves its arguments as they are
+# (``out=`` keywords aside). Calls of anything else without a rule (a stencil, a
+# ``@vectorize``/``@guvectorize`` function, an unknown method) may write every array
+# they get.
+WRITES_ARGUMENTS = {np.copyto: (0,), np.put: (0,), np.place: (0,), np.putmask: (0,),
+                    np.fill_diagonal: (0,)}
+# Array methods that write into the array they are called on.
+WRITING_METHODS = frozenset(["sort", "fill", "resize", "put", "itemset", "partition",
+                             "setfield", "setflags"])
+
+
+def leaves_arguments(fn):
+    """Whether a call of ``fn`` (given no ``out=``) writes into none of its arguments:
+    NumPy's functions but those in WRITES_ARGUMENTS and ``np.random``'s, ``math``,
+    builtins."""
+    module = getattr(fn, "__module__", None) or ""
+    if module.startswith("numpy.random") or not callable(fn):
+        return False
+    try:
+        if fn in WRITES_ARGUMENTS:
+            return False
+    except TypeError:       # (unhashable)
+        return False
+    return module == "numpy" or module.startswith("numpy.") or module in ("math",
+                                                                         "builtins")
+
+
 # Calls that are pure and cheap: the reverse sweep may recompute them.
-PURE_CALLS = frozenset([bool, int, float, round, len, slice, math.isnan, math.isinf,
+PURE_CALLS = frozenset([bool, int, float, round, len, slice, type, math.isnan, math.isinf,
                         math.isfinite, np.float64, np.float32, np.int64, np.int32,
-                        array_runtime.refuse_partial_overlap])
+                        array_runtime.refuse_partial_overlap,
+                        array_runtime.refuse_unequal_shapes])

@@ -116,20 +116,12 @@ def test_array_of_any_number_of_parts(xs):
 
 
 @numba.njit
-def along_columns(u):
-    a = u.reshape(2, 2)
-    return np.sum(np.concatenate((a, a), axis=1))
-
-
-@numba.njit
 def appended(x):
     parts = [x]
     parts.append(2.0 * x)
     return np.sum(np.array(parts))
 
 
-@pytest.mark.parametrize("f,what", [(along_columns, "concatenate"), (appended, "list")])
-def test_constructions_not_followed_are_refused(f, what):
-    arg = np.ones(4) if f is along_columns else 0.5
-    with pytest.raises(numbad.NotDifferentiableError, match=what):
-        numbad.grad(f)(arg)
+def test_constructions_not_followed_are_refused():
+    with pytest.raises(numbad.NotDifferentiableError, match="list"):
+        numbad.grad(appended)(0.5)

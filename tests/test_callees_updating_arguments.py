@@ -453,8 +453,14 @@ def objmode_block(x):
     return np.sum(u * u)
 
 
-@pytest.mark.parametrize("f, callee", [(star_args, "with_star_args"),
-                                       (objmode_block, "with_objmode")])
+def test_callees_taking_star_args_are_inlined_written_for_their_call():
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(numbad.grad(star_args)(x), 8.0 * x)
+    t = np.array([1.0, 2.0, -0.5])
+    np.testing.assert_allclose(numbad.jvp(star_args, (x,), (t,))[1], np.dot(8.0 * x, t))
+
+
+@pytest.mark.parametrize("f, callee", [(objmode_block, "with_objmode")])
 def test_callees_numba_cannot_inline_are_refused_by_name(f, callee):
     for transform in (lambda: numbad.grad(f)(np.ones(3)),
                       lambda: numbad.jvp(f, (np.ones(3),), (np.ones(3),))):

@@ -84,7 +84,8 @@ def test_a_closure_and_a_grad_jit_object_travel_by_value(client):
 
 def test_not_differentiable_error_reaches_the_caller(client):
     def bad(x, n):
-        items = [x, x * n]
+        items = [x]
+        items.append(x * n)     # (a list appended to and read as a list)
         return items[1]
 
     with pytest.raises(numbad.NotDifferentiableError, match="list"):

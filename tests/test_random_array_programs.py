@@ -11,6 +11,10 @@ count.  The body mixes
   np.linalg.norm) and np.cumsum; read-only slices ``v[1:]``, ``v[:-1]``,
   ``v[1:-1]``, ``v[2:]``, ``v[::2]`` of arguments, locals and computed arrays;
   element reads ``v[k]``;
+* the user's own kernels and NumPy's orderings: a ``@numba.vectorize`` function
+  ``kern``, a ``@numba.stencil`` ``lap``, an ``@njit`` function passed as an argument
+  (``twice(damp, e)``), ``np.sort``, ``np.flip``, ``np.median``, and loops over
+  ``w.flat``;
 * a ``for t in range(steps)`` loop carrying an array (and a scalar) value;
 * in-place updates of a private copy ``w = a.copy()``: ``w[1:-1] += ...``,
   ``w[1:] = ...``, ``w *= 0.9``, ``w[0] -= ...`` and element writes ``w[i] = ...``
@@ -78,7 +82,7 @@ def array_expr(draw, ctx, shape, depth=0):
     kinds = ["leaf"]
     if depth < MAX_DEPTH:
         kinds += ["leaf", "binop", "binop", "scalar_op", "div", "ufunc", "exp", "sqrt",
-                  "maxmin", "where", "clip", "cumsum"]
+                  "maxmin", "where", "clip", "cumsum", "own"]
     kind = draw(st.sampled_from(kinds))
     sub = lambda: array_expr(draw, ctx, shape, depth + 1)   # noqa: E731
     if kind == "leaf":
@@ -108,6 +112,11 @@ def array_expr(draw, ctx, shape, depth=0):
         return "np.where(%s > %s, %s, %s)" % (sub(), rhs, sub(), alt)
     if kind == "clip":
         return "np.clip(%s, -0.5, 0.5)" % sub()
+    if kind == "own":
+        # np.flip's view is copied (``* 1.0``): Numba 0.68's np.linalg.norm of a
+        # negative-stride vector is wrong in the primal itself (norm(a[::-1]) == |a[-1]|).
+        return draw(st.sampled_from(["kern(%s)", "lap(%s)", "twice(damp, %s)",
+                                     "np.sort(%s)", "(np.flip(%s) * 1.0)"])) % sub()
     return "np.cumsum(%s)" % sub()
 
 
@@ -140,7 +149,7 @@ def scalar_expr(draw, ctx, depth=0):
     e = array_expr(draw, ctx, shape, depth + 1)
     if kind == "reduce":
         fmt = draw(st.sampled_from(["np.sum(%s)", "np.mean(%s)", "np.max(%s)", "np.min(%s)",
-                                    "(%s).sum()"]))
+                                    "(%s).sum()", "np.median(%s)"]))
         return fmt % e
     if kind == "norm":
         return "np.linalg.norm(%s)" % e
@@ -220,9 +229,12 @@ def indent(lines, prefix="    "):
 
 
 def accumulate(draw, ctx):
+    if "w" in ctx.arrays and draw(st.integers(0, 3)) == 0:   # a loop over w.flat
+        return [("for v in w.flat:", "s = s + 0.1 * np.sum(np.sin(w))"),
+                ("    s = s + 0.1 * np.sin(v)", "")]
     e = scalar_expr(draw, ctx, 1)
-    return draw(st.sampled_from(["s = s + 0.1 * np.tanh(%s)", "s = 0.9 * s + 0.1 * np.sin(%s)"
-                                 ])) % e
+    return [draw(st.sampled_from(["s = s + 0.1 * np.tanh(%s)",
+                                  "s = 0.9 * s + 0.1 * np.sin(%s)"])) % e]
 
 
 def update_u(draw, ctx, active):
@@ -243,7 +255,7 @@ def functional_section(draw, ctx, active, lines, extra):
     inner = ctx.with_(scalars=["(0.1 * t)"])
     body = [update_u(draw, inner, active) for _ in range(draw(st.integers(1, 2)))]
     if "s" in ctx.scalars and draw(st.booleans()):
-        body.append(accumulate(draw, inner))
+        body += accumulate(draw, inner)
     lines += ["for t in range(steps):"] + indent(body)
     extra.append(draw(st.sampled_from(["np.sum(u * u)", "np.dot(u, a)", "np.max(u)",
                                        "np.linalg.norm(u)", "u[-1]"])))
@@ -267,7 +279,7 @@ def in_place_section(draw, ctx, active, lines, extra):
             if "u" in ctx.arrays and draw(st.integers(0, 2)) == 0:
                 body.insert(draw(st.integers(0, len(body))), update_u(draw, inner, active))
             if "s" in ctx.scalars and draw(st.booleans()):
-                body.append(accumulate(draw, inner))
+                body += accumulate(draw, inner)
             lines += ["for t in range(steps):"] + indent(body)
         else:
             lines += in_place_statement(draw, ctx)
@@ -305,12 +317,56 @@ def programs(draw):
 
 # ------------------------------------------------------------------- checking
 
+# The user's kernels the programs call, for Numba and as their JAX twins.
+KERNELS = '''import numba
+import numpy as np
+
+
+@numba.vectorize
+def kern(x):
+    return np.tanh(x) * 0.5 + 0.1 * x
+
+
+@numba.stencil
+def lap(v):
+    return v[-1] - 2.0 * v[0] + v[1]
+
+
+@numba.njit
+def damp(x):
+    return x / (1.0 + x * x)
+
+
+@numba.njit
+def twice(g, x):
+    return g(x) + g(0.5 * x)
+
+
+'''
+JAX_KERNELS = '''
+def kern(x):
+    return np.tanh(x) * 0.5 + 0.1 * x
+
+
+def lap(v):
+    return np.zeros_like(v).at[1:-1].set(v[:-2] - 2.0 * v[1:-1] + v[2:])
+
+
+def damp(x):
+    return x / (1.0 + x * x)
+
+
+def twice(g, x):
+    return g(x) + g(0.5 * x)
+'''
+
+
 def load(source):
     """Import a generated NumPy program from a real file (Numba wants its source)."""
     path = os.path.join(tempfile.mkdtemp(prefix="numbad_arrprog_"),
                         "arrprog%d.py" % next(_counter))
     with open(path, "w") as fh:
-        fh.write("import numpy as np\n\n\n" + source)
+        fh.write(KERNELS + source)
     spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -319,7 +375,7 @@ def load(source):
 
 def build_jax(source):
     ns = {"np": jnp}
-    exec(source, ns)
+    exec(JAX_KERNELS + source, ns)
     return ns["f"]
 
 

@@ -171,12 +171,19 @@ def test_methods_of_data_arrays_are_fine():
     assert numbad.grad(f)(2.0, np.arange(4.0)) == 12.0
 
 
-def test_methods_without_a_rule_on_differentiated_arrays_are_refused():
-    def f(a):
-        a.fill(2.0)             # would cut the derivative: refused, never ignored
-        return a[0]
-    with pytest.raises(numbad.NotDifferentiableError, match="array method fill"):
-        numbad.grad(f)(np.ones(3))
+def test_fill_and_sort_methods_are_stores():
+    """``a.fill(x)`` and ``a.sort()`` write their array: stores ``a[:] = x``,
+    ``a[:] = np.sort(a)`` in both modes (``fill`` was refused in reverse mode)."""
+    from tests.gradcheck import check_modes
+
+    def f(a, x):
+        b = a * 1.0
+        s = np.sum(b * b)
+        b.fill(x * 2.0)
+        c = a * np.array([2.0, -1.0, 0.5])
+        c.sort()
+        return s + b[0] * a[1] + np.sum(c * np.array([1.0, 2.0, 3.0]))
+    check_modes(f, (np.array([0.3, -0.2, 1.5]), 0.7), (0, 1), order=2)
 
 
 @njit
