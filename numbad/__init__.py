@@ -16,6 +16,7 @@ from .api import (
     value_and_grad,
     vjp,
 )
+from . import cache
 from .custom import custom_jvp, custom_vjp
 from .errors import NotDifferentiableError
 from .rules import defarrayrule, defrule
@@ -23,5 +24,5 @@ from .rules import defarrayrule, defrule
 __version__ = "0.1.0"
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "batched_jvp", "jacobian", "hvp", "hessian",
-           "grad_jit",
+           "grad_jit", "cache",
            "NotDifferentiableError", "defrule", "defarrayrule", "custom_vjp", "custom_jvp"]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from numba.core import types
 
-from . import codegen, custom, frontend, inlining, nested_calls, wrappers
+from . import cache, code_key, codegen, custom, frontend, inlining, nested_calls, wrappers
 from .array_runtime import HELPERS
 from .checkpointing import records_everything
 from .errors import NotDifferentiableError, definition_loc, not_differentiable
@@ -25,6 +25,7 @@ class CompiledVJP:
     dispatcher: object
     source: str
     return_type: object
+    name: str = ""          # the generated function's name
 
 
 def vjp_of(f, arg_types, wrt, checkpoint=("none", None)):
@@ -44,7 +45,8 @@ def jvp_of(f, arg_types, wrt, width=None):
 
 
 def _cached(mode, f, arg_types, wrt, variant):
-    """``variant``: the JVP's width, or the VJP's checkpointing options."""
+    """``variant``: the JVP's width, or the VJP's checkpointing options. Looked up in
+    this process's cache, then in the persistent one (cache.py), then built."""
     func = f if custom.is_custom(f) or nested_calls.is_derivative(f) else \
         frontend.python_function(wrappers.with_defaults(f, len(arg_types)))
     key = (mode, func, tuple(arg_types), tuple(wrt), variant)
@@ -55,35 +57,48 @@ def _cached(mode, f, arg_types, wrt, variant):
         if (mode, func, variant) in _building:
             raise not_differentiable("recursion (%s calls itself, directly or not)"
                                      % func.__name__, definition_loc(func))
-        _building.append((mode, func, variant))
-        try:
-            compiled = _build(mode, func, arg_types, wrt, variant)
-        finally:
-            _building.remove((mode, func, variant))
+        disk = code_key.derivative_key(*key) if cache.enabled() else None
+        meta = cache.read(disk) if disk is not None else None
+        if meta is not None:
+            compiled = CompiledVJP(codegen.load_derivative(disk, meta, lambda: _build(
+                mode, func, arg_types, wrt, variant, disk)), meta["source"],
+                meta["return_type"], meta["fname"])
+        else:
+            codegen.give_globals(f)     # (a derivative loaded from disk, read again)
+            _building.append((mode, func, variant))
+            try:
+                compiled = _build(mode, func, arg_types, wrt, variant, disk)
+            finally:
+                _building.remove((mode, func, variant))
+            meta = codegen.entry_meta(disk, compiled.name, compiled.source,
+                                      compiled.return_type) if disk else None
+            if meta is not None:
+                cache.write_meta(disk, meta)
         _cache[key] = compiled
         return compiled
 
 
-def _build(mode, func, arg_types, wrt, variant):
+def _build(mode, func, arg_types, wrt, variant, disk=None):
+    """The CompiledVJP of ``func``; ``disk``: its persistent cache key, or None."""
     width = variant if mode == "jvp" else None
     name = mode + str(width or "") + "_" + re.sub(r"\W", "_", func.__name__)  # "<lambda>"
     if width is not None and (custom.is_custom(func) or nested_calls.is_derivative(func)):
         single = jvp_of(func, arg_types, wrt)
         source = _batched_by_calls(arg_types, wrt, width, name)
-        return CompiledVJP(codegen.compile_source(source, name, {"_jvp": single.dispatcher}),
-                           source, single.return_type)
+        return CompiledVJP(codegen.compile_source(source, name, {"_jvp": single.dispatcher},
+                                                  key=disk), source, single.return_type, name)
     if nested_calls.is_derivative(func):
         source, ns = nested_calls.rule_source(mode, func, arg_types, wrt, name, vjp_of, jvp_of)
         ns.update(HELPERS)
-        dispatcher = codegen.compile_source(source, name, ns)
-        return CompiledVJP(dispatcher, source, _result_type(func, arg_types))
+        dispatcher = codegen.compile_source(source, name, ns, key=disk)
+        return CompiledVJP(dispatcher, source, _result_type(func, arg_types), name)
     if custom.is_custom(func):
         rule = custom.rule_source(mode, func, arg_types, wrt, name)
         if rule is not None:        # the user's rule; else the function itself below
             source, ns = rule
             ns.update(HELPERS)
-            return CompiledVJP(codegen.compile_source(source, name, ns), source,
-                               frontend.typed_ir(func.py_func, arg_types).return_type)
+            return CompiledVJP(codegen.compile_source(source, name, ns, key=disk), source,
+                               frontend.typed_ir(func.py_func, arg_types).return_type, name)
         func = func.py_func
     tir = inlining.typed_ir(func, arg_types, fuse=True)
     try:    # element-wise array expressions as loops; as written where that fails
@@ -98,8 +113,8 @@ def _build(mode, func, arg_types, wrt, variant):
             transform = _fewer_taped_in_full(transform, mode, func, arg_types, wrt, variant,
                                              name)
     transform, source = transform
-    return CompiledVJP(codegen.compile_source(source, name, transform.ns), source,
-                       transform.tir.return_type)
+    return CompiledVJP(codegen.compile_source(source, name, transform.ns, key=disk), source,
+                       transform.tir.return_type, name)
 
 
 def _taped_in_full(transform):

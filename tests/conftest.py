@@ -5,6 +5,12 @@ import os
 # imports numba.cuda.)
 os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
+# A fresh persistent derivative cache per run (per xdist worker): the suite tests cold
+# compilation, and leaves the user's cache alone. (Set before anything imports numbad.)
+import tempfile  # noqa: E402
+
+os.environ["NUMBAD_CACHE_DIR"] = tempfile.mkdtemp(prefix="numbad-test-cache-")
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
