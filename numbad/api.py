@@ -5,7 +5,7 @@ import numba
 import numpy as np
 from numba.core import types
 
-from . import codegen, frontend, nested_calls, njit_calls, wrappers
+from . import code_key, codegen, frontend, nested_calls, njit_calls, wrappers
 from .checkpointing import TapeOverBudget, call_options, check_scheme
 from .derivatives import jvp_of, vjp_of
 from .errors import NotDifferentiableError, definition_loc, not_differentiable
@@ -493,8 +493,9 @@ def _hessian_driver(f, arg_types, i, width):
                       "            out[:, k + %d] = np.ascontiguousarray(columns[%d][1][0])"
                       ".reshape(n)" % (j, j)]
         lines += ["    return out.reshape(x.shape + x.shape)", ""]
-        _drivers[key] = codegen.compile_source("\n".join(lines), "hessian_driver",
-                                               {"_tangent": tangent.dispatcher, "np": np})
+        _drivers[key] = codegen.compile_source(
+            "\n".join(lines), "hessian_driver", {"_tangent": tangent.dispatcher, "np": np},
+            key=code_key.derivative_key("hessian_driver", *key[:2], (i,), width))
     return _drivers[key]
 
 
