@@ -17,7 +17,6 @@ import os
 import pickle
 import shutil
 import tempfile
-import time
 import warnings
 
 from .code_key import FORMAT
@@ -105,12 +104,8 @@ def write_module(key, modname, text):
     try:
         path = os.path.join(entry_folder(key), modname + ".py")
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        if _holds(path, text):
-            return path
-        tmp = "%s.%d.tmp" % (path, os.getpid())
-        with open(tmp, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        if not _holds(path, text):
+            write_atomically(path, text)
         return path
     except OSError as e:
         _warn_once(e)
@@ -129,6 +124,15 @@ def write_meta(key, meta):
         _evict(int(os.environ.get("NUMBAD_CACHE_SIZE", DEFAULT_SIZE)))
     except OSError as e:
         _warn_once(e)
+
+
+def write_atomically(path, text):
+    """Write ``text`` to ``path`` through a file of this process, renamed into place
+    (a reader sees the old file or the whole new one)."""
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 def _holds(path, text):
@@ -165,7 +169,7 @@ def _evict(limit):
 
 def _warn_once(error):
     if not _warned:
-        _warned.append(time.time())
+        _warned.append(True)
         warnings.warn("numbad: the derivative cache folder %s cannot be written (%s); "
                       "derivatives are compiled in memory" % (_root(), error),
                       RuntimeWarning, stacklevel=3)

@@ -8,6 +8,7 @@ a function by its file alone and misses this). ``value_key`` spells each such
 value; a value it cannot spell (an object of unknown kind) makes the derivative
 uncachable: ``None``, never a key that might match a different program.
 """
+import functools
 import hashlib
 import os
 import platform
@@ -168,21 +169,17 @@ def _qualified(value):
                           value, "__name__", None) or type(value).__qualname__)
 
 
-_ENVIRONMENT = []
-
-
+@functools.cache
 def _environment():
     """numbad's version and own source, the versions of what compiles it, the CPU."""
-    if not _ENVIRONMENT:
-        root = os.path.dirname(os.path.abspath(__file__))
-        digest = hashlib.sha256()
-        for folder, dirs, files in sorted(os.walk(root)):
-            dirs.sort()
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    with open(os.path.join(folder, name), "rb") as fh:
-                        digest.update(name.encode() + fh.read())
-        _ENVIRONMENT.append((digest.hexdigest(), numba.__version__, llvmlite.__version__,
-                             np.__version__, sys.version, platform.machine(),
-                             llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()))
-    return _ENVIRONMENT[0]
+    root = os.path.dirname(os.path.abspath(__file__))
+    digest = hashlib.sha256()
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name), "rb") as fh:
+                    digest.update(name.encode() + fh.read())
+    return (digest.hexdigest(), numba.__version__, llvmlite.__version__, np.__version__,
+            sys.version, platform.machine(), llvm.get_host_cpu_name(),
+            llvm.get_host_cpu_features().flatten())

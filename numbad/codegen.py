@@ -141,14 +141,10 @@ def compile_source(source, fname, namespace, decorate=None, key=None):
             return dispatcher
         path = cache.write_module(key, modname, text)
     if path is None:
-        modname = "numbad_generated_%s_%s" % (
-            fname, hashlib.sha1(text.encode()).hexdigest()[:12])
+        modname = _module_name(fname, hashlib.sha1(text.encode()).hexdigest())
         path = os.path.join(cache.scratch_folder(), modname + ".py")
         if not os.path.exists(path):
-            tmp = path + ".%d.tmp" % os.getpid()
-            with open(tmp, "w") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
+            cache.write_atomically(path, text)
         key = None
     module = _import(modname, path, key)
     module.__dict__.update(namespace)
